@@ -1,0 +1,184 @@
+/**
+ * The configuration schema: every setting declared once with its environment variable, default and
+ * bounds. `loadConfig` validates all of them at start-up and names every bad one in a single error.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+const Port = Type.Integer({ minimum: 0, maximum: 65535 });
+
+export const ConfigSchema = Type.Object({
+  server: Type.Object({
+    host: Type.String({ minLength: 1 }),
+    port: Port,
+    /** Origins allowed by CORS and for the live WebSocket, besides the server's own. */
+    corsOrigins: Type.Array(Type.String()),
+    /** Trust X-Forwarded-* from a reverse proxy (ingress, SASE gateway). */
+    trustProxy: Type.Boolean(),
+    /** Seconds to let in-flight requests finish after SIGTERM. */
+    shutdownGraceSeconds: Type.Number({ minimum: 0, maximum: 600 }),
+  }),
+  storage: Type.Object({
+    /** Folder for the SQLite file, retained images and models. */
+    dataDir: Type.String({ minLength: 1 }),
+    /** postgres://… selects PostgreSQL; empty means SQLite in dataDir. */
+    databaseUrl: Type.String(),
+    /** Keep uploaded images (re-encoded without metadata). Off by default: only results are stored. */
+    retainImages: Type.Boolean(),
+  }),
+  intake: Type.Object({
+    maxBytes: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024 }),
+    maxPixels: Type.Integer({ minimum: 1024, maximum: 1_000_000_000 }),
+    decodeTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000 }),
+  }),
+  analysis: Type.Object({
+    defaultEngine: Type.String({ minLength: 1 }),
+    /** Calibration profile used when a request names none; empty means estimate the scale. */
+    defaultProfile: Type.String(),
+    /** Analyses run at once; 0 means one per CPU core. */
+    concurrency: Type.Integer({ minimum: 0, maximum: 256 }),
+    /** Analyses allowed to wait; beyond this the server answers 503 with Retry-After. */
+    queueLimit: Type.Integer({ minimum: 0, maximum: 100_000 }),
+    deadlineMs: Type.Integer({ minimum: 100, maximum: 600_000 }),
+  }),
+  log: Type.Object({
+    level: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    ),
+  }),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+
+type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'list';
+
+export interface Setting {
+  /** Dotted path into Config. */
+  readonly path: string;
+  readonly env: string;
+  readonly kind: Kind;
+  readonly default: string | number | boolean | readonly string[];
+  readonly description: string;
+}
+
+/** Every setting, its environment variable and default. docs/configuration.md is generated from this. */
+export const SETTINGS: readonly Setting[] = [
+  {
+    path: 'server.host',
+    env: 'GRAMSCOPE_HOST',
+    kind: 'string',
+    default: '127.0.0.1',
+    description: 'Address to listen on. Without an identity provider only loopback is allowed.',
+  },
+  {
+    path: 'server.port',
+    env: 'GRAMSCOPE_PORT',
+    kind: 'integer',
+    default: 8080,
+    description: 'TCP port to listen on (0 picks a free port).',
+  },
+  {
+    path: 'server.corsOrigins',
+    env: 'GRAMSCOPE_CORS_ORIGINS',
+    kind: 'list',
+    default: [],
+    description: 'Comma-separated origins allowed for CORS and the live WebSocket.',
+  },
+  {
+    path: 'server.trustProxy',
+    env: 'GRAMSCOPE_TRUST_PROXY',
+    kind: 'boolean',
+    default: false,
+    description: 'Trust X-Forwarded-For/Proto from a reverse proxy.',
+  },
+  {
+    path: 'server.shutdownGraceSeconds',
+    env: 'GRAMSCOPE_SHUTDOWN_GRACE_SECONDS',
+    kind: 'number',
+    default: 20,
+    description: 'Seconds in-flight requests may take to finish after SIGTERM.',
+  },
+  {
+    path: 'storage.dataDir',
+    env: 'GRAMSCOPE_DATA',
+    kind: 'string',
+    default: './data',
+    description: 'Data directory: SQLite file, retained images, models.',
+  },
+  {
+    path: 'storage.databaseUrl',
+    env: 'DATABASE_URL',
+    kind: 'string',
+    default: '',
+    description: 'postgres://… to use PostgreSQL; empty for SQLite in the data directory.',
+  },
+  {
+    path: 'storage.retainImages',
+    env: 'GRAMSCOPE_RETAIN_IMAGES',
+    kind: 'boolean',
+    default: false,
+    description: 'Keep uploaded images (metadata stripped). Off: only results are stored.',
+  },
+  {
+    path: 'intake.maxBytes',
+    env: 'GRAMSCOPE_MAX_UPLOAD_BYTES',
+    kind: 'integer',
+    default: 40 * 1024 * 1024,
+    description: 'Largest accepted image file, in bytes.',
+  },
+  {
+    path: 'intake.maxPixels',
+    env: 'GRAMSCOPE_MAX_PIXELS',
+    kind: 'integer',
+    default: 50_000_000,
+    description: 'Largest accepted image, in pixels (checked before decoding).',
+  },
+  {
+    path: 'intake.decodeTimeoutMs',
+    env: 'GRAMSCOPE_DECODE_TIMEOUT_MS',
+    kind: 'integer',
+    default: 15_000,
+    description: 'Longest time decoding one image may take.',
+  },
+  {
+    path: 'analysis.defaultEngine',
+    env: 'GRAMSCOPE_ENGINE',
+    kind: 'string',
+    default: 'morphology',
+    description: 'Engine used when a request names none.',
+  },
+  {
+    path: 'analysis.defaultProfile',
+    env: 'GRAMSCOPE_PROFILE',
+    kind: 'string',
+    default: '',
+    description: 'Calibration profile used when a request names none; empty estimates the scale.',
+  },
+  {
+    path: 'analysis.concurrency',
+    env: 'GRAMSCOPE_CONCURRENCY',
+    kind: 'integer',
+    default: 0,
+    description: 'Analyses run at once (0: one per CPU core).',
+  },
+  {
+    path: 'analysis.queueLimit',
+    env: 'GRAMSCOPE_QUEUE_LIMIT',
+    kind: 'integer',
+    default: 16,
+    description: 'Analyses allowed to wait before the server answers 503.',
+  },
+  {
+    path: 'analysis.deadlineMs',
+    env: 'GRAMSCOPE_DEADLINE_MS',
+    kind: 'integer',
+    default: 30_000,
+    description: 'Longest time one analysis may take, queueing included.',
+  },
+  {
+    path: 'log.level',
+    env: 'GRAMSCOPE_LOG_LEVEL',
+    kind: 'string',
+    default: 'info',
+    description: 'fatal, error, warn, info, debug, trace or silent.',
+  },
+];
