@@ -78,7 +78,10 @@ export async function listAudit(
   query: { limit?: number; cursor?: string | null; q?: string },
   signal?: AbortSignal,
 ): Promise<{ items: AuditEntry[]; next: string | null }> {
-  const body = await request<unknown>('audit', { signal, query: { limit: query.limit, cursor: query.cursor } });
+  const body = await request<unknown>('audit', {
+    signal,
+    query: { limit: query.limit, cursor: query.cursor },
+  });
   const b = body as { nextCursor?: string | null; next?: string | null } | null;
   return { items: asItems<AuditEntry>(body), next: b?.nextCursor ?? b?.next ?? null };
 }
@@ -90,10 +93,11 @@ export function verifyAudit(): Promise<{ ok: boolean; count: number; firstBad?: 
 export interface ProfileInfo {
   id: string;
   name: string;
-  microscope?: string;
-  camera?: string;
+  microscope: string;
+  camera: string;
+  objective: string;
   micronsPerPixel: number;
-  default?: boolean;
+  notes: string;
 }
 
 export async function listProfiles(signal?: AbortSignal): Promise<ProfileInfo[]> {
@@ -115,30 +119,24 @@ export function putRetention(r: Retention): Promise<Retention> {
   return request<Retention>('settings/retention', { method: 'PUT', body: r });
 }
 
-/** GET /data-handling: the plain-language facts of this installation (shape in docs/web.md). */
-export interface DataHandling {
-  generatedAt: string;
-  mode: 'single-user' | 'multi-user';
-  network: { host: string; loopbackOnly: boolean };
-  storage: {
-    database: 'sqlite' | 'postgresql';
-    location: string;
-    retainImages: boolean;
-    imagesEncrypted: boolean;
-    objectStore: string | null;
-  };
-  retention: Retention;
-  identity: { kind: 'none' | 'oidc' | 'local'; issuer?: string | null; secondFactorRoles?: string[] };
-  roles: string[];
-  audit: { enabled: boolean };
-  engines: {
-    name: string;
-    version: string;
-    default?: boolean;
-    model: { name: string; version: string; sha256: string } | null;
-  }[];
+/**
+ * GET /about: facts of this deployment from its live configuration. The first block is what the
+ * server reports today; the optional ones are proposed in docs/web.md and shown once present.
+ */
+export interface About {
+  version: string;
+  defaultEngine: string;
+  engines: string[];
+  storage: { database: string; blobs: string; retainImages: boolean; imagesEncrypted?: boolean };
+  limits: { maxBytes: number; maxPixels: number };
+  network?: { host: string; loopbackOnly: boolean };
+  identity?: { kind: 'none' | 'oidc' | 'local'; issuer?: string | null };
+  roles?: string[];
+  retention?: Retention;
+  audit?: { enabled: boolean };
+  models?: { engine: string; name: string; version: string; sha256: string; active?: boolean }[];
 }
 
-export function getDataHandling(signal?: AbortSignal): Promise<DataHandling> {
-  return request<DataHandling>('data-handling', { signal });
+export function getAbout(signal?: AbortSignal): Promise<About> {
+  return request<About>('about', { signal });
 }

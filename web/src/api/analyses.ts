@@ -33,37 +33,46 @@ export function getAnalysis(id: string, signal?: AbortSignal): Promise<AnalysisR
   return request<AnalysisResult>(`analyses/${encodeURIComponent(id)}`, { signal });
 }
 
+/** One row of GET /analyses (the full result is fetched on opening). */
+export interface AnalysisListItem {
+  id: string;
+  createdAt: string;
+  specimen: string | null;
+  engine: string;
+  /** The finding in English. */
+  finding: string;
+  gram: { positive: number; negative: number };
+  detectionCount: number;
+  /** 'preliminary' until signed off, then 'final'. */
+  status: string;
+  image: { width: number; height: number; sha256: string };
+}
+
 export interface AnalysisPage {
-  items: AnalysisResult[];
+  items: AnalysisListItem[];
   /** Opaque cursor for the next page, or null at the end. */
   next: string | null;
-  total: number | null;
 }
 
 export interface ListQuery {
   limit?: number;
   cursor?: string | null;
   specimen?: string;
+  status?: 'preliminary' | 'final';
+  engine?: string;
+  /** Substring of the English finding. */
   q?: string;
+  from?: string;
+  to?: string;
 }
 
-/**
- * GET /analyses. Accepts the server's paginated shape `{ items, nextCursor?, total? }` (or a bare
- * array) and normalises it, so the screens do not care which.
- */
+/** GET /analyses → `{ items, nextCursor }`, newest first, filtered on the server. */
 export async function listAnalyses(query: ListQuery, signal?: AbortSignal): Promise<AnalysisPage> {
-  const body = await request<unknown>('analyses', {
+  const body = await request<{ items: AnalysisListItem[]; nextCursor: string | null }>('analyses', {
     signal,
-    query: { limit: query.limit, cursor: query.cursor, specimen: query.specimen, q: query.q },
+    query: { ...query },
   });
-  if (Array.isArray(body)) return { items: body as AnalysisResult[], next: null, total: body.length };
-  const b = body as {
-    items?: AnalysisResult[];
-    nextCursor?: string | null;
-    next?: string | null;
-    total?: number;
-  };
-  return { items: b.items ?? [], next: b.nextCursor ?? b.next ?? null, total: b.total ?? null };
+  return { items: body.items, next: body.nextCursor };
 }
 
 /** The review state of a result as the server reports it (proposal in docs/web.md). */
@@ -78,7 +87,12 @@ export interface ReviewState {
 export function reviewOf(result: AnalysisResult): ReviewState {
   const r = result.review as Partial<ReviewState> | undefined | null;
   if (!r || typeof r !== 'object') return { status: 'preliminary' };
-  const status = r.status === 'signed-off' || r.status === 'corrected' ? r.status : 'preliminary';
+  const status =
+    r.status === 'signed-off' || (r.status as string) === 'final'
+      ? 'signed-off'
+      : r.status === 'corrected'
+        ? 'corrected'
+        : 'preliminary';
   return { ...r, status };
 }
 

@@ -111,7 +111,7 @@ export function uploadForm<T>(
     xhr.onerror = () => reject(new ApiError(0, NETWORK_ERROR, 'Network error'));
     xhr.onabort = () => reject(new DOMException('Aborted', 'AbortError'));
     xhr.onload = () => {
-      let body: unknown = null;
+      let body: unknown;
       try {
         body = JSON.parse(xhr.responseText);
       } catch {

@@ -32,22 +32,18 @@ export function loadCapabilities(): Promise<Capabilities> {
           routes.has(`${method} ${('/' + path.replace(/^\//, '')).replace(/\{[^}]+\}/g, '{}')}`),
       } satisfies Capabilities;
     })
-    .catch(
-      (): Capabilities => ({
-        known: false,
-        has: () => false,
-      }),
-    );
+    .catch((): Capabilities => ({
+      known: false,
+      has: () => false,
+    }));
   return capabilitiesPromise;
 }
 
 export interface EngineSummary {
   name: string;
-  version: string;
   description?: string;
-  default?: boolean;
-  capabilities?: Record<string, boolean>;
-  model?: { id: string; name: string; version: string; sha256?: string } | null;
+  needsModel?: boolean;
+  priority?: number;
 }
 
 export interface EngineList {
@@ -55,19 +51,10 @@ export interface EngineList {
   defaultEngine: string | null;
 }
 
-/** GET /engines, accepting `{ engines, default }` or a bare array. */
+/** GET /engines → `{ default, items }`. */
 export async function getEngines(signal?: AbortSignal): Promise<EngineList> {
-  const body = await request<unknown>('engines', { signal });
-  if (Array.isArray(body)) {
-    const engines = body as EngineSummary[];
-    return { engines, defaultEngine: engines.find((e) => e.default)?.name ?? null };
-  }
-  const b = body as { engines?: EngineSummary[]; default?: string; defaultEngine?: string };
-  const engines = b.engines ?? [];
-  return {
-    engines,
-    defaultEngine: b.defaultEngine ?? b.default ?? engines.find((e) => e.default)?.name ?? null,
-  };
+  const body = await request<{ default?: string; items?: EngineSummary[] }>('engines', { signal });
+  return { engines: body.items ?? [], defaultEngine: body.default ?? null };
 }
 
 export type Role = 'viewer' | 'analyst' | 'reviewer' | 'admin';

@@ -14,7 +14,9 @@ const ModelsPage = lazy(() => import('../features/models/models-page'));
 const AdminPage = lazy(() => import('../features/admin/admin-page'));
 const DataHandlingPage = lazy(() => import('../features/data-handling/data-handling-page'));
 
-type Page = ComponentType<{ params: Record<string, string> }> | LazyExoticComponent<ComponentType<{ params: Record<string, string> }>>;
+type Page =
+  | ComponentType<{ params: Record<string, string> }>
+  | LazyExoticComponent<ComponentType<{ params: Record<string, string> }>>;
 
 const ROUTES: readonly { pattern: string; page: Page; nav?: NavKey }[] = [
   { pattern: '/', page: AnalyzePage, nav: 'analyze' },
@@ -63,10 +65,14 @@ function Shell() {
   const Page = match?.page ?? AnalyzePage;
   return (
     <>
-      <a className="skip-link" href="#main" onClick={(e) => {
-        e.preventDefault();
-        document.getElementById('main')?.focus();
-      }}>
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
         {t('app.skipToContent')}
       </a>
       <header className="app-header">

@@ -11,7 +11,7 @@ function subscribe(onChange: () => void): () => void {
 
 function currentPath(): string {
   const raw = window.location.hash.replace(/^#/, '');
-  return raw.startsWith('/') ? raw.split('?')[0]! : '/';
+  return raw.startsWith('/') ? raw.split('?')[0] : '/';
 }
 
 export function usePath(): string {
@@ -33,8 +33,8 @@ export function matchPath(pattern: string, path: string): Record<string, string>
   if (p.length !== a.length) return null;
   const params: Record<string, string> = {};
   for (let i = 0; i < p.length; i++) {
-    const seg = p[i]!;
-    if (seg.startsWith(':')) params[seg.slice(1)] = decodeURIComponent(a[i]!);
+    const seg = p[i];
+    if (seg.startsWith(':')) params[seg.slice(1)] = decodeURIComponent(a[i]);
     else if (seg !== a[i]) return null;
   }
   return params;

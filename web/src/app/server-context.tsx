@@ -1,6 +1,13 @@
 /** Who the user is and what the server offers, loaded once and shared by every screen. */
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
-import { getEngines, getMe, loadCapabilities, type Capabilities, type EngineList, type Me } from '../api/server';
+import {
+  getEngines,
+  getMe,
+  loadCapabilities,
+  type Capabilities,
+  type EngineList,
+  type Me,
+} from '../api/server';
 
 export interface ServerInfo {
   me: Me | null;

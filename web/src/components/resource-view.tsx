@@ -20,7 +20,8 @@ export function ResourceView<T>({
     const err = resource.error;
     if (err instanceof ApiError && err.unavailable) return <Unavailable feature={feature} />;
     if (err instanceof ApiError && err.status === 403) return <p role="status">{t('common.forbidden')}</p>;
-    if (err instanceof ApiError && err.status === 401) return <p role="status">{t('common.signInRequired')}</p>;
+    if (err instanceof ApiError && err.status === 401)
+      return <p role="status">{t('common.signInRequired')}</p>;
     return <ErrorMessage error={err} onRetry={resource.reload} />;
   }
   if (resource.data === undefined) return <p role="status">{t('app.loading')}</p>;

@@ -56,6 +56,9 @@ export const en = {
     engine: 'Engine',
     engineDefault: 'Server default',
     profile: 'Calibration profile',
+    profileDefault: 'Server default',
+    profileHelp:
+      'Micrometres per pixel for this microscope and camera. Without one the engine estimates the scale and says so.',
     profileNone: 'Estimate the scale',
     samplesTitle: 'Try a sample field',
     samplesIntro: 'Synthetic fields made by gramscope synth — not patient images, not evidence of accuracy.',
@@ -122,7 +125,8 @@ export const en = {
     toggleNone: 'None',
     showBoxText: 'Box captions',
     boxTitle: '{{label}} {{score}}',
-    imageNotRetained: 'The image was not retained on the server; boxes are drawn on a blank field of the same size.',
+    imageNotRetained:
+      'The image was not retained on the server; boxes are drawn on a blank field of the same size.',
     detections: '{{count}} detections',
     detectionsShown: '{{shown}} of {{total}} boxes shown',
     review: {
@@ -167,7 +171,8 @@ export const en = {
   },
   live: {
     title: 'Live',
-    intro: 'Point a camera at the microscope or its monitor. Frames are analysed continuously and not stored; Freeze keeps the current frame as a full analysis.',
+    intro:
+      'Point a camera at the microscope or its monitor. Frames are analysed continuously and not stored; Freeze keeps the current frame as a full analysis.',
     camera: 'Camera',
     resolution: 'Resolution',
     maxFps: 'Maximum frames per second',
@@ -179,7 +184,8 @@ export const en = {
     latency: '{{value}} ms latency',
     stats: 'Live statistics',
     noCamera: 'No camera was found. Connect a camera (or the microscope camera) and reload the page.',
-    denied: 'Camera access was denied. Allow camera access for this site in the browser settings, then press Start again.',
+    denied:
+      'Camera access was denied. Allow camera access for this site in the browser settings, then press Start again.',
     insecure: 'The camera is only available on https:// pages or on this computer (localhost).',
     unsupported: 'This browser cannot access cameras.',
     cameraError: 'The camera could not be started: {{message}}',
@@ -214,6 +220,9 @@ export const en = {
     total: '{{count}} analyses',
     filterNote: 'Filters apply to the analyses loaded so far.',
     loadMore: 'Load more',
+    clear: 'Clear filters',
+    gram: 'Gram + / −',
+    detections: 'Objects',
   },
   analysis: {
     title: 'Analysis {{id}}',
@@ -273,6 +282,8 @@ export const en = {
     profileName: 'Profile',
     microscope: 'Microscope',
     camera: 'Camera',
+    objective: 'Objective',
+    notes: 'Notes',
     umPerPx: 'µm per pixel',
     default: 'Default',
     noProfiles: 'No calibration profiles.',
@@ -287,29 +298,36 @@ export const en = {
   },
   data: {
     title: 'How your data is handled',
-    intro: 'This page is generated from the running server’s configuration, so it describes this installation as it is now.',
-    generated: 'Generated {{at}}',
-    unavailable: 'This server does not describe its data handling yet. Ask your administrator; the configuration reference is in docs/configuration.md.',
+    intro:
+      'This page is generated from the running server’s configuration, so it describes this installation as it is now.',
+    version: 'gramscope {{version}}.',
+    unreported: 'This server does not report this yet; ask your administrator.',
     whatStored: 'What is stored',
     where: 'Where it is stored',
     howLong: 'How long it is kept',
     whoSees: 'Who can see it',
-    whichModel: 'Which model produced a result',
+    whichModel: 'Which engine and model produce results',
     signIn: 'How sign-in works',
     audit: 'What is recorded about access',
     network: 'Who can reach this server',
-    resultsStored: 'Every analysis result (boxes, labels, counts, finding, differential, engine and model version) is stored.',
-    imagesRetained: 'Uploaded images are kept, re-encoded without metadata (no EXIF, GPS or embedded text){{encrypted}}.',
+    resultsStored:
+      'Every analysis result is stored: boxes, labels, counts, finding, differential, and the engine and model version that produced it.',
+    imagesRetained:
+      'Uploaded images are kept, re-encoded without metadata (no EXIF, GPS or embedded text){{encrypted}}.',
     imagesEncrypted: ' and encrypted at rest',
-    imagesNotRetained: 'Uploaded images are not kept: they are analysed in memory and discarded. Live camera frames are never stored unless you press Freeze.',
-    sqlite: 'An SQLite database file in the server’s data directory ({{location}}).',
-    postgresql: 'A PostgreSQL database ({{location}}).',
-    objectStore: 'Retained images are kept in object storage ({{location}}).',
+    imagesNotRetained:
+      'Uploaded images are not kept: they are analysed in memory and discarded. Live camera frames are never stored unless you press Freeze.',
+    limits: 'Images up to {{mb}} MB and {{mpx}} megapixels are accepted.',
+    sqlite: 'An SQLite database file in the server’s data directory.',
+    postgresql: 'A PostgreSQL database.',
+    objectStore: 'Retained images are kept in {{location}} storage.',
     localFiles: 'Retained images are kept in the server’s data directory.',
     keepAnalyses: 'Analysis results: {{period}}.',
     keepImages: 'Images: {{period}}.',
     keepAudit: 'Audit log: {{period}}.',
-    singleUserAccess: 'There are no accounts: anyone using this computer can see and change everything. The server refuses to listen on the network in this mode.',
+    noRetention: 'No retention period is configured: results are kept until an administrator deletes them.',
+    singleUserAccess:
+      'There are no accounts: anyone using this computer can see and change everything. The server refuses to listen on the network in this mode.',
     rolesIntro: 'People see and do only what their role allows:',
     role: {
       viewer: 'Viewers can read results.',
@@ -317,12 +335,16 @@ export const en = {
       reviewer: 'Reviewers can also correct and sign off results (second factor required).',
       admin: 'Administrators manage users, models and settings (second factor required).',
     },
-    modelLine: '{{engine}} {{version}}{{model}} — every result records the engine and model version that produced it.',
-    modelSuffix: ' with model {{name}} {{version}} (SHA-256 {{sha}})',
+    engineLine: 'Engine “{{engine}}”',
+    modelSuffix: 'with model {{name}} {{version}} (SHA-256 {{sha}})',
+    provenance:
+      'Every result records the engine, its version and the model (with its SHA-256) that produced it; the result view shows them.',
     identityNone: 'No sign-in is configured (single-user mode on this computer only).',
     identityOidc: 'Sign-in through your organisation’s identity provider ({{issuer}}).',
-    identityLocal: 'Local accounts with passwords (argon2id) and a time-based one-time code as second factor.',
-    auditOn: 'Every sign-in, analysis, view, export, review and administrative action is written to an append-only, hash-chained audit log (who, what, when, from where — never image data).',
+    identityLocal:
+      'Local accounts with passwords (argon2id) and a time-based one-time code as second factor.',
+    auditOn:
+      'Every sign-in, analysis, view, export, review and administrative action is written to an append-only, hash-chained audit log (who, what, when, from where — never image data).',
     auditOff: 'No audit log is kept in this mode.',
     loopback: 'Only this computer ({{host}}).',
     networkHost: 'Computers that can reach {{host}} on the network, after signing in.',

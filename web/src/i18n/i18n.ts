@@ -6,7 +6,9 @@ import i18next from 'i18next';
 import { initReactI18next, useTranslation } from 'react-i18next';
 import {
   LABELS,
+  MORPHOTYPE_KEYS,
   MORPHOTYPES,
+  NO_ORGANISMS,
   isLabelKey,
   isMorphotypeKey,
 } from '../../../src/domain/taxonomy.js';
@@ -88,6 +90,22 @@ export function morphotypeName(key: string, lng: Language): string {
 
 export function localised(text: LocalisedText, lng: Language): string {
   return text[lng] || text.en;
+}
+
+const FINDING_EN_TO_JA: ReadonlyMap<string, string> = new Map([
+  ...MORPHOTYPE_KEYS.map((k) => [MORPHOTYPES[k].en, MORPHOTYPES[k].ja] as const),
+  [NO_ORGANISMS.en, NO_ORGANISMS.ja],
+]);
+
+/**
+ * A finding the server gave only in English (list items carry `finding` as English text), shown in
+ * the current language. Findings are taxonomy names joined with " and " (src/analysis/summarise.ts);
+ * anything else is shown as given rather than guessed.
+ */
+export function findingFromEnglish(en: string, lng: Language): string {
+  if (lng === 'en') return en;
+  const parts = en.split(' and ').map((p) => FINDING_EN_TO_JA.get(p));
+  return parts.every((p) => p !== undefined) ? parts.join('、') : en;
 }
 
 /** The translation hook plus the current language narrowed to our two. */

@@ -8,7 +8,8 @@ export const ja: Messages = {
     skipToContent: '本文へ移動',
     language: '言語',
     loading: '読み込み中…',
-    singleUser: 'シングルユーザーモード：このサーバーはこのコンピューター内からのみ接続でき、サインインはありません。',
+    singleUser:
+      'シングルユーザーモード：このサーバーはこのコンピューター内からのみ接続でき、サインインはありません。',
     signedInAs: '{{name}} としてサインイン中',
   },
   nav: {
@@ -45,7 +46,8 @@ export const ja: Messages = {
   },
   analyze: {
     title: '視野を解析',
-    intro: 'グラム染色塗抹標本の顕微鏡画像を1枚以上追加してください。一緒に追加した視野は1つの検体になります。',
+    intro:
+      'グラム染色塗抹標本の顕微鏡画像を1枚以上追加してください。一緒に追加した視野は1つの検体になります。',
     drop: 'ここに画像をドロップ、Ctrl+V で貼り付け、または',
     pick: 'ファイルを選択',
     dropActive: '離すと視野を追加します',
@@ -55,6 +57,9 @@ export const ja: Messages = {
     engine: 'エンジン',
     engineDefault: 'サーバーの既定',
     profile: '校正プロファイル',
+    profileDefault: 'サーバーの既定',
+    profileHelp:
+      'この顕微鏡とカメラの1ピクセルあたりのマイクロメートル。未指定ならエンジンがスケールを推定し、その旨を表示します。',
     profileNone: 'スケールを推定',
     samplesTitle: 'サンプル視野で試す',
     samplesIntro: 'gramscope synth で作成した合成画像です。患者画像ではなく、精度の根拠にもなりません。',
@@ -121,7 +126,8 @@ export const ja: Messages = {
     toggleNone: 'なし',
     showBoxText: 'ボックスの説明',
     boxTitle: '{{label}} {{score}}',
-    imageNotRetained: 'サーバーに画像が保存されていないため、同じ大きさの空白の視野にボックスを描いています。',
+    imageNotRetained:
+      'サーバーに画像が保存されていないため、同じ大きさの空白の視野にボックスを描いています。',
     detections: '検出 {{count}} 件',
     detectionsShown: '{{total}} 件中 {{shown}} 件のボックスを表示',
     review: {
@@ -166,7 +172,8 @@ export const ja: Messages = {
   },
   live: {
     title: 'ライブ',
-    intro: 'カメラを顕微鏡またはそのモニターに向けてください。フレームは連続して解析され、保存されません。「フリーズ」で現在のフレームを通常の解析として保存します。',
+    intro:
+      'カメラを顕微鏡またはそのモニターに向けてください。フレームは連続して解析され、保存されません。「フリーズ」で現在のフレームを通常の解析として保存します。',
     camera: 'カメラ',
     resolution: '解像度',
     maxFps: '最大フレームレート',
@@ -178,7 +185,8 @@ export const ja: Messages = {
     latency: '遅延 {{value}} ミリ秒',
     stats: 'ライブ統計',
     noCamera: 'カメラが見つかりません。カメラ（顕微鏡カメラ）を接続してページを再読み込みしてください。',
-    denied: 'カメラへのアクセスが拒否されました。ブラウザーの設定でこのサイトのカメラを許可してから、もう一度「開始」を押してください。',
+    denied:
+      'カメラへのアクセスが拒否されました。ブラウザーの設定でこのサイトのカメラを許可してから、もう一度「開始」を押してください。',
     insecure: 'カメラは https:// のページか、このコンピューター（localhost）でのみ使えます。',
     unsupported: 'このブラウザーではカメラを使えません。',
     cameraError: 'カメラを開始できませんでした：{{message}}',
@@ -213,6 +221,9 @@ export const ja: Messages = {
     total: '解析 {{count}} 件',
     filterNote: '絞り込みは読み込み済みの解析に適用されます。',
     loadMore: 'さらに読み込む',
+    clear: '条件をクリア',
+    gram: 'グラム + / −',
+    detections: '検出数',
   },
   analysis: {
     title: '解析 {{id}}',
@@ -272,6 +283,8 @@ export const ja: Messages = {
     profileName: 'プロファイル',
     microscope: '顕微鏡',
     camera: 'カメラ',
+    objective: '対物レンズ',
+    notes: 'メモ',
     umPerPx: 'µm／ピクセル',
     default: '既定',
     noProfiles: '校正プロファイルはありません。',
@@ -287,28 +300,34 @@ export const ja: Messages = {
   data: {
     title: 'データの取り扱い',
     intro: 'このページは稼働中のサーバーの設定から生成されており、このシステムの現在の状態を説明しています。',
-    generated: '{{at}} に生成',
-    unavailable: 'このサーバーはまだデータの取り扱いを表示できません。管理者にお問い合わせください。設定の説明は docs/configuration.md にあります。',
+    version: 'gramscope {{version}}。',
+    unreported: 'このサーバーはまだこの情報を提供していません。管理者にお問い合わせください。',
     whatStored: '保存されるもの',
     where: '保存場所',
     howLong: '保存期間',
     whoSees: '閲覧できる人',
-    whichModel: '結果を出したモデル',
+    whichModel: '結果を出すエンジンとモデル',
     signIn: 'サインインの方法',
     audit: 'アクセスの記録',
     network: 'このサーバーに接続できる範囲',
-    resultsStored: 'すべての解析結果（ボックス、ラベル、個数、所見、鑑別、エンジンとモデルのバージョン）を保存します。',
-    imagesRetained: 'アップロードされた画像は、メタデータ（EXIF、GPS、埋め込み文字）を除いて再エンコードし保存します{{encrypted}}。',
+    resultsStored:
+      'すべての解析結果（ボックス、ラベル、個数、所見、鑑別、それを出したエンジンとモデルのバージョン）を保存します。',
+    imagesRetained:
+      'アップロードされた画像は、メタデータ（EXIF、GPS、埋め込み文字）を除いて再エンコードし保存します{{encrypted}}。',
     imagesEncrypted: '（保存時に暗号化）',
-    imagesNotRetained: 'アップロードされた画像は保存しません。メモリ上で解析して破棄します。ライブのカメラ画像は「フリーズ」を押さない限り保存されません。',
-    sqlite: 'サーバーのデータディレクトリ内の SQLite データベースファイル（{{location}}）。',
-    postgresql: 'PostgreSQL データベース（{{location}}）。',
-    objectStore: '保存する画像はオブジェクトストレージ（{{location}}）に置かれます。',
+    imagesNotRetained:
+      'アップロードされた画像は保存しません。メモリ上で解析して破棄します。ライブのカメラ画像は「フリーズ」を押さない限り保存されません。',
+    limits: '受け付ける画像は {{mb}} MB・{{mpx}} メガピクセルまでです。',
+    sqlite: 'サーバーのデータディレクトリ内の SQLite データベースファイル。',
+    postgresql: 'PostgreSQL データベース。',
+    objectStore: '保存する画像は {{location}} ストレージに置かれます。',
     localFiles: '保存する画像はサーバーのデータディレクトリに置かれます。',
     keepAnalyses: '解析結果：{{period}}。',
     keepImages: '画像：{{period}}。',
     keepAudit: '監査ログ：{{period}}。',
-    singleUserAccess: 'アカウントはありません。このコンピューターを使う人は誰でもすべてを閲覧・変更できます。このモードではネットワークからの接続を受け付けません。',
+    noRetention: '保存期間は設定されていません。結果は管理者が削除するまで保存されます。',
+    singleUserAccess:
+      'アカウントはありません。このコンピューターを使う人は誰でもすべてを閲覧・変更できます。このモードではネットワークからの接続を受け付けません。',
     rolesIntro: '各自のロールで許可された範囲だけを閲覧・操作できます：',
     role: {
       viewer: '閲覧者は結果を閲覧できます。',
@@ -316,12 +335,15 @@ export const ja: Messages = {
       reviewer: 'レビュアーはさらに結果を修正・承認できます（二要素認証が必要）。',
       admin: '管理者はユーザー・モデル・設定を管理します（二要素認証が必要）。',
     },
-    modelLine: '{{engine}} {{version}}{{model}} — すべての結果に、それを出したエンジンとモデルのバージョンが記録されます。',
+    engineLine: 'エンジン「{{engine}}」',
     modelSuffix: '（モデル {{name}} {{version}}、SHA-256 {{sha}}）',
+    provenance:
+      'すべての結果に、それを出したエンジン・バージョン・モデル（SHA-256 付き）が記録され、結果画面に表示されます。',
     identityNone: 'サインインは設定されていません（このコンピューターのみのシングルユーザーモード）。',
     identityOidc: '組織の ID プロバイダー（{{issuer}}）でサインインします。',
     identityLocal: 'パスワード（argon2id）とワンタイムコード（二要素）によるローカルアカウント。',
-    auditOn: 'サインイン、解析、閲覧、出力、レビュー、管理操作はすべて、追記専用でハッシュ連鎖した監査ログに記録されます（誰が・何を・いつ・どこから。画像データは含みません）。',
+    auditOn:
+      'サインイン、解析、閲覧、出力、レビュー、管理操作はすべて、追記専用でハッシュ連鎖した監査ログに記録されます（誰が・何を・いつ・どこから。画像データは含みません）。',
     auditOff: 'このモードでは監査ログを記録しません。',
     loopback: 'このコンピューターのみ（{{host}}）。',
     networkHost: 'ネットワーク上で {{host}} に接続できるコンピューター（サインイン後）。',

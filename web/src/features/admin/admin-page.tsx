@@ -178,7 +178,9 @@ function Audit() {
     try {
       const v = await verifyAudit();
       setVerdict(
-        v.ok ? t('admin.auditVerified', { count: v.count }) : t('admin.auditBroken', { at: String(v.firstBad ?? '?') }),
+        v.ok
+          ? t('admin.auditVerified', { count: v.count })
+          : t('admin.auditBroken', { at: String(v.firstBad ?? '?') }),
       );
     } catch (err) {
       setError(err);
@@ -252,18 +254,22 @@ function Profiles() {
                 <th scope="col">{t('admin.profileName')}</th>
                 <th scope="col">{t('admin.microscope')}</th>
                 <th scope="col">{t('admin.camera')}</th>
-                <th scope="col">{t('admin.umPerPx')}</th>
-                <th scope="col">{t('admin.default')}</th>
+                <th scope="col">{t('admin.objective')}</th>
+                <th scope="col" className="num">
+                  {t('admin.umPerPx')}
+                </th>
+                <th scope="col">{t('admin.notes')}</th>
               </tr>
             </thead>
             <tbody>
               {list.map((p) => (
                 <tr key={p.id}>
                   <td>{p.name}</td>
-                  <td>{p.microscope ?? '—'}</td>
-                  <td>{p.camera ?? '—'}</td>
-                  <td>{p.micronsPerPixel}</td>
-                  <td>{p.default ? t('common.yes') : ''}</td>
+                  <td>{p.microscope}</td>
+                  <td>{p.camera}</td>
+                  <td>{p.objective}</td>
+                  <td className="num">{p.micronsPerPixel}</td>
+                  <td>{p.notes}</td>
                 </tr>
               ))}
             </tbody>

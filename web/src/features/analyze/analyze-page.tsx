@@ -1,7 +1,9 @@
 /** Analyze: add fields (drop, pick, paste, sample), watch each one's progress, read each result. */
 import { useMemo, useState } from 'react';
 import { summarise } from '../../../../src/analysis/summarise.js';
+import { listProfiles } from '../../api/admin';
 import { useServer } from '../../app/server-context';
+import { useResource } from '../../app/use-resource';
 import { Disclaimer } from '../../components/disclaimer';
 import { useErrorText } from '../../components/error-message';
 import { useI18n } from '../../i18n/i18n';
@@ -17,6 +19,7 @@ export default function AnalyzePage() {
   const { t } = useI18n();
   const store = useSpecimen();
   const { engines } = useServer();
+  const profiles = useResource((signal) => listProfiles(signal), []);
   const [rejected, setRejected] = useState<string[]>([]);
   const done = store.fields.filter((f) => f.result);
   const selected = store.fields.find((f) => f.key === store.selected);
@@ -66,10 +69,31 @@ export default function AnalyzePage() {
                 </option>
                 {engines.engines.map((e) => (
                   <option key={e.name} value={e.name}>
-                    {e.name} {e.version}
+                    {e.name}
                   </option>
                 ))}
               </select>
+            </>
+          )}
+          {profiles.data && profiles.data.length > 0 && (
+            <>
+              <label htmlFor="profile">{t('analyze.profile')}</label>
+              <select
+                id="profile"
+                value={store.options.profile}
+                onChange={(e) => store.setOptions({ ...store.options, profile: e.target.value })}
+                aria-describedby="profile-help"
+              >
+                <option value="">{t('analyze.profileDefault')}</option>
+                {profiles.data.map((p) => (
+                  <option key={p.id} value={p.name}>
+                    {p.name} ({p.micronsPerPixel} µm/px)
+                  </option>
+                ))}
+              </select>
+              <small id="profile-help" className="help">
+                {t('analyze.profileHelp')}
+              </small>
             </>
           )}
         </div>
@@ -145,7 +169,12 @@ function FieldList({
           </li>
         )}
         {fields.map((f) => (
-          <li key={f.key} className={selected === f.key ? 'selected' : ''} data-status={f.status} data-testid="field">
+          <li
+            key={f.key}
+            className={selected === f.key ? 'selected' : ''}
+            data-status={f.status}
+            data-testid="field"
+          >
             {f.result ? (
               <button
                 type="button"

@@ -1,23 +1,15 @@
 /**
- * Sample fields made by `gramscope synth`, copied into the web build with a manifest
- * (web/vite.config.ts), so a newcomer can try the app at once without a micrograph of their own.
+ * Sample fields made by `gramscope synth` and served by the server (GET /samples), so a newcomer can
+ * try the app at once without a micrograph of their own.
  */
 import { useEffect, useState } from 'react';
+import { request } from '../../api/client';
 import { useI18n } from '../../i18n/i18n';
 import type { PickedFile } from './drop-zone';
 
-export interface SampleEntry {
+interface SampleEntry {
   name: string;
-  file: string;
-  thumbnail?: string;
-  description?: string;
-}
-
-async function loadManifest(signal: AbortSignal): Promise<SampleEntry[]> {
-  const res = await fetch('samples/index.json', { signal });
-  if (!res.ok) return [];
-  const body = (await res.json()) as { samples?: SampleEntry[] };
-  return body.samples ?? [];
+  url: string;
 }
 
 export function Samples({ onPick }: { onPick: (f: PickedFile) => void }) {
@@ -26,7 +18,10 @@ export function Samples({ onPick }: { onPick: (f: PickedFile) => void }) {
   const [busy, setBusy] = useState<string | null>(null);
   useEffect(() => {
     const ctl = new AbortController();
-    loadManifest(ctl.signal).then(setSamples, () => setSamples([]));
+    request<{ items?: SampleEntry[] }>('samples', { signal: ctl.signal }).then(
+      (body) => setSamples(body.items ?? []),
+      () => setSamples([]),
+    );
     return () => ctl.abort();
   }, []);
   if (samples.length === 0) return null;
@@ -34,8 +29,8 @@ export function Samples({ onPick }: { onPick: (f: PickedFile) => void }) {
   const pick = async (s: SampleEntry) => {
     setBusy(s.name);
     try {
-      const res = await fetch(`samples/${s.file}`);
-      if (res.ok) onPick({ blob: await res.blob(), name: s.file });
+      const res = await fetch(s.url);
+      if (res.ok) onPick({ blob: await res.blob(), name: s.name });
     } finally {
       setBusy(null);
     }
@@ -46,21 +41,24 @@ export function Samples({ onPick }: { onPick: (f: PickedFile) => void }) {
       <h3 id="samples-h">{t('analyze.samplesTitle')}</h3>
       <p className="help">{t('analyze.samplesIntro')}</p>
       <ul className="sample-list">
-        {samples.map((s) => (
-          <li key={s.file}>
-            <button
-              type="button"
-              className="sample"
-              disabled={busy !== null}
-              onClick={() => void pick(s)}
-              aria-label={t('analyze.sampleButton', { name: s.name })}
-              data-testid="sample"
-            >
-              {s.thumbnail && <img src={`samples/${s.thumbnail}`} alt="" width={64} height={48} loading="lazy" />}
-              <span>{s.name}</span>
-            </button>
-          </li>
-        ))}
+        {samples.map((s) => {
+          const label = s.name.replace(/\.(png|jpe?g)$/i, '');
+          return (
+            <li key={s.name}>
+              <button
+                type="button"
+                className="sample"
+                disabled={busy !== null}
+                onClick={() => void pick(s)}
+                aria-label={t('analyze.sampleButton', { name: label })}
+                data-testid="sample"
+              >
+                <img src={s.url} alt="" width={120} height={90} loading="lazy" decoding="async" />
+                <span>{label}</span>
+              </button>
+            </li>
+          );
+        })}
       </ul>
     </section>
   );

@@ -39,20 +39,20 @@ export interface SpecimenOptions {
 
 interface Store {
   specimen: string;
-  setSpecimen(id: string): void;
+  setSpecimen: (id: string) => void;
   /** True once a field has been sent; the specimen ID is then fixed until a new specimen. */
   locked: boolean;
   fields: FieldEntry[];
   options: SpecimenOptions;
-  setOptions(o: SpecimenOptions): void;
-  addFiles(files: readonly { blob: Blob; name: string }[]): void;
-  retry(key: string): void;
+  setOptions: (o: SpecimenOptions) => void;
+  addFiles: (files: readonly { blob: Blob; name: string }[]) => void;
+  retry: (key: string) => void;
   /** Replace a field's result after a review saved it. */
-  setResult(key: string, result: AnalysisResult): void;
-  remove(key: string): void;
-  clear(): void;
+  setResult: (key: string, result: AnalysisResult) => void;
+  remove: (key: string) => void;
+  clear: () => void;
   selected: string | null;
-  select(key: string | null): void;
+  select: (key: string | null) => void;
 }
 
 const StoreContext = createContext<Store | null>(null);
@@ -108,24 +108,21 @@ export function SpecimenProvider({ children }: { children: ReactNode }) {
     }
   }, [fields, options, specimen, update]);
 
-  const addFiles = useCallback(
-    (files: readonly { blob: Blob; name: string }[]) => {
-      if (files.length === 0) return;
-      setSpecimen((s) => s || generateSpecimenId());
-      setFields((fs) => [
-        ...fs,
-        ...files.map((f) => ({
-          key: `f${++seq}`,
-          name: f.name,
-          file: f.blob,
-          url: URL.createObjectURL(f.blob),
-          status: 'queued' as const,
-          progress: 0,
-        })),
-      ]);
-    },
-    [],
-  );
+  const addFiles = useCallback((files: readonly { blob: Blob; name: string }[]) => {
+    if (files.length === 0) return;
+    setSpecimen((s) => s || generateSpecimenId());
+    setFields((fs) => [
+      ...fs,
+      ...files.map((f) => ({
+        key: `f${++seq}`,
+        name: f.name,
+        file: f.blob,
+        url: URL.createObjectURL(f.blob),
+        status: 'queued' as const,
+        progress: 0,
+      })),
+    ]);
+  }, []);
 
   const clear = useCallback(() => {
     for (const c of controllers.current.values()) c.abort();

@@ -1,15 +1,17 @@
 /**
  * "How your data is handled", in plain language, generated from the running server's configuration
- * (GET /data-handling), so what it says is true of this installation today.
+ * (GET /about), so what it says is true of this installation today. Facts the server does not
+ * report are said to be unreported, never assumed.
  */
-import { getDataHandling, type DataHandling, type Retention } from '../../api/admin';
+import type { ReactNode } from 'react';
+import { getAbout, type About } from '../../api/admin';
 import { useResource } from '../../app/use-resource';
 import { ResourceView } from '../../components/resource-view';
-import { formatDateTime, useI18n } from '../../i18n/i18n';
+import { useI18n } from '../../i18n/i18n';
 
 export default function DataHandlingPage() {
   const { t } = useI18n();
-  const resource = useResource((s) => getDataHandling(s), []);
+  const resource = useResource((s) => getAbout(s), []);
   return (
     <div className="page data-handling" data-testid="data-handling">
       <h2>{t('data.title')}</h2>
@@ -20,101 +22,133 @@ export default function DataHandlingPage() {
   );
 }
 
-function Facts({ d }: { d: DataHandling }) {
-  const { t, lng } = useI18n();
-  const period = (days: number | null | undefined, kept = true) =>
-    !kept ? t('admin.notRetained') : days == null ? t('admin.forever') : t('admin.days', { count: days });
-  const keep = (r: Retention) => [
-    t('data.keepAnalyses', { period: period(r.analysesDays) }),
-    t('data.keepImages', { period: period(r.imagesDays, d.storage.retainImages) }),
-    t('data.keepAudit', { period: period(r.auditDays, d.audit.enabled) }),
-  ];
+function Section({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <section>
+      <h3>{title}</h3>
+      {children}
+    </section>
+  );
+}
+
+function Facts({ d }: { d: About }) {
+  const { t } = useI18n();
+  const unreported = <p className="help">{t('data.unreported')}</p>;
+  const period = (days: number | null | undefined) =>
+    days == null ? t('admin.forever') : t('admin.days', { count: days });
+  const mb = Math.round(d.limits.maxBytes / (1024 * 1024));
+  const mpx = Math.round(d.limits.maxPixels / 1_000_000);
+  const singleUser = d.identity?.kind === 'none';
   return (
     <>
       <p className="help">
-        {t('data.intro')} {t('data.generated', { at: formatDateTime(d.generatedAt, lng) })}
+        {t('data.intro')} {t('data.version', { version: d.version })}
       </p>
-      <section>
-        <h3>{t('data.whatStored')}</h3>
+      <Section title={t('data.whatStored')}>
         <p>{t('data.resultsStored')}</p>
-        <p>
+        <p data-testid="data-images">
           {d.storage.retainImages
-            ? t('data.imagesRetained', { encrypted: d.storage.imagesEncrypted ? t('data.imagesEncrypted') : '' })
+            ? t('data.imagesRetained', {
+                encrypted: d.storage.imagesEncrypted ? t('data.imagesEncrypted') : '',
+              })
             : t('data.imagesNotRetained')}
         </p>
-      </section>
-      <section>
-        <h3>{t('data.where')}</h3>
+        <p>{t('data.limits', { mb, mpx })}</p>
+      </Section>
+      <Section title={t('data.where')}>
         <p>
-          {d.storage.database === 'postgresql'
-            ? t('data.postgresql', { location: d.storage.location })
-            : t('data.sqlite', { location: d.storage.location })}
+          {d.storage.database === 'postgresql' || d.storage.database === 'postgres'
+            ? t('data.postgresql')
+            : t('data.sqlite')}
         </p>
         {d.storage.retainImages && (
           <p>
-            {d.storage.objectStore ? t('data.objectStore', { location: d.storage.objectStore }) : t('data.localFiles')}
+            {d.storage.blobs === 'file'
+              ? t('data.localFiles')
+              : t('data.objectStore', { location: d.storage.blobs })}
           </p>
         )}
-      </section>
-      <section>
-        <h3>{t('data.howLong')}</h3>
-        <ul>
-          {keep(d.retention).map((line) => (
-            <li key={line}>{line}</li>
-          ))}
-        </ul>
-      </section>
-      <section>
-        <h3>{t('data.whoSees')}</h3>
-        {d.mode === 'single-user' ? (
+      </Section>
+      <Section title={t('data.howLong')}>
+        {d.retention ? (
+          <ul>
+            <li>{t('data.keepAnalyses', { period: period(d.retention.analysesDays) })}</li>
+            <li>
+              {t('data.keepImages', {
+                period: d.storage.retainImages ? period(d.retention.imagesDays) : t('admin.notRetained'),
+              })}
+            </li>
+            <li>{t('data.keepAudit', { period: period(d.retention.auditDays) })}</li>
+          </ul>
+        ) : (
+          <p>{t('data.noRetention')}</p>
+        )}
+      </Section>
+      <Section title={t('data.whoSees')}>
+        {!d.identity ? (
+          unreported
+        ) : singleUser ? (
           <p>{t('data.singleUserAccess')}</p>
         ) : (
           <>
             <p>{t('data.rolesIntro')}</p>
             <ul>
               {(['viewer', 'analyst', 'reviewer', 'admin'] as const)
-                .filter((r) => d.roles.includes(r))
+                .filter((r) => !d.roles || d.roles.includes(r))
                 .map((r) => (
                   <li key={r}>{t(`data.role.${r}`)}</li>
                 ))}
             </ul>
           </>
         )}
-      </section>
-      <section>
-        <h3>{t('data.network')}</h3>
-        <p>{d.network.loopbackOnly ? t('data.loopback', { host: d.network.host }) : t('data.networkHost', { host: d.network.host })}</p>
-      </section>
-      <section>
-        <h3>{t('data.signIn')}</h3>
-        <p>
-          {d.identity.kind === 'oidc'
-            ? t('data.identityOidc', { issuer: d.identity.issuer ?? '' })
-            : d.identity.kind === 'local'
-              ? t('data.identityLocal')
-              : t('data.identityNone')}
-        </p>
-      </section>
-      <section>
-        <h3>{t('data.audit')}</h3>
-        <p>{d.audit.enabled ? t('data.auditOn') : t('data.auditOff')}</p>
-      </section>
-      <section>
-        <h3>{t('data.whichModel')}</h3>
+      </Section>
+      <Section title={t('data.network')}>
+        {d.network ? (
+          <p>
+            {d.network.loopbackOnly
+              ? t('data.loopback', { host: d.network.host })
+              : t('data.networkHost', { host: d.network.host })}
+          </p>
+        ) : (
+          unreported
+        )}
+      </Section>
+      <Section title={t('data.signIn')}>
+        {!d.identity ? (
+          unreported
+        ) : (
+          <p>
+            {d.identity.kind === 'oidc'
+              ? t('data.identityOidc', { issuer: d.identity.issuer ?? '' })
+              : d.identity.kind === 'local'
+                ? t('data.identityLocal')
+                : t('data.identityNone')}
+          </p>
+        )}
+      </Section>
+      <Section title={t('data.audit')}>
+        {d.audit ? <p>{d.audit.enabled ? t('data.auditOn') : t('data.auditOff')}</p> : unreported}
+      </Section>
+      <Section title={t('data.whichModel')}>
         <ul>
-          {d.engines.map((e) => (
-            <li key={e.name}>
-              {t('data.modelLine', {
-                engine: e.name,
-                version: e.version,
-                model: e.model
-                  ? t('data.modelSuffix', { name: e.model.name, version: e.model.version, sha: e.model.sha256.slice(0, 12) })
-                  : '',
-              })}
-            </li>
-          ))}
+          {d.engines.map((e) => {
+            const models = (d.models ?? []).filter((m) => m.engine === e);
+            return (
+              <li key={e}>
+                {t('data.engineLine', { engine: e })}
+                {e === d.defaultEngine && <> ({t('models.default')})</>}
+                {models.map((m) => (
+                  <span key={m.sha256}>
+                    {' '}
+                    {t('data.modelSuffix', { name: m.name, version: m.version, sha: m.sha256.slice(0, 12) })}
+                  </span>
+                ))}
+              </li>
+            );
+          })}
         </ul>
-      </section>
+        <p>{t('data.provenance')}</p>
+      </Section>
     </>
   );
 }

@@ -22,11 +22,20 @@ export default function AnalysisPage({ params }: { params: Record<string, string
     const notFound = resource.error instanceof ApiError && resource.error.status === 404;
     return (
       <div className="page">
-        {notFound ? <p role="alert">{t('analysis.notFound')}</p> : <ErrorMessage error={resource.error} onRetry={resource.reload} />}
+        {notFound ? (
+          <p role="alert">{t('analysis.notFound')}</p>
+        ) : (
+          <ErrorMessage error={resource.error} onRetry={resource.reload} />
+        )}
         <Link to="/history">{t('analysis.back')}</Link>
       </div>
     );
   }
-  if (!resource.data) return <p role="status" className="page">{t('app.loading')}</p>;
+  if (!resource.data)
+    return (
+      <p role="status" className="page">
+        {t('app.loading')}
+      </p>
+    );
   return <ResultView result={resource.data} imageUrl={imageUrl} onUpdated={resource.set} />;
 }

@@ -139,7 +139,7 @@ export class LiveSession {
     if (this.watchdog) clearTimeout(this.watchdog);
     this.frames += 1;
     this.answered.push(now);
-    while (this.answered.length && this.answered[0]! < now - FPS_WINDOW_MS) this.answered.shift();
+    while (this.answered.length && this.answered[0] < now - FPS_WINDOW_MS) this.answered.shift();
     const span = Math.min(FPS_WINDOW_MS, now - (this.answered[0] ?? now));
     const fps = this.answered.length > 1 && span > 0 ? ((this.answered.length - 1) * 1000) / span : 0;
     report({ fps, latencyMs: now - flight.sentAt, frames: this.frames });

@@ -28,7 +28,8 @@ type Phase = 'idle' | 'starting' | 'running' | 'frozen';
 function cameraProblemOf(err: unknown): CameraProblem {
   const name = err instanceof DOMException ? err.name : '';
   if (name === 'NotAllowedError' || name === 'SecurityError') return 'denied';
-  if (name === 'NotFoundError' || name === 'OverconstrainedError' || name === 'DevicesNotFoundError') return 'noCamera';
+  if (name === 'NotFoundError' || name === 'OverconstrainedError' || name === 'DevicesNotFoundError')
+    return 'noCamera';
   return { message: err instanceof Error ? err.message : String(err) };
 }
 
@@ -45,11 +46,15 @@ export default function LivePage() {
   const [maxFps, setMaxFps] = useState<number>(15);
   const [phase, setPhase] = useState<Phase>('idle');
   const [problem, setProblem] = useState<CameraProblem | null>(null);
-  const [connection, setConnection] = useState<'none' | 'connecting' | 'open' | 'unavailable' | { closed: string }>('none');
+  const [connection, setConnection] = useState<
+    'none' | 'connecting' | 'open' | 'unavailable' | { closed: string }
+  >('none');
   const [result, setResult] = useState<LiveResult | null>(null);
   const [stats, setStats] = useState<LiveStats | null>(null);
   const [frameError, setFrameError] = useState<string | null>(null);
-  const [frozen, setFrozen] = useState<{ url: string; result: AnalysisResult | null; error: unknown } | null>(null);
+  const [frozen, setFrozen] = useState<{ url: string; result: AnalysisResult | null; error: unknown } | null>(
+    null,
+  );
 
   const mediaSupported = typeof navigator.mediaDevices?.getUserMedia === 'function';
 
@@ -71,9 +76,12 @@ export default function LivePage() {
   }, []);
 
   useEffect(() => stopAll, [stopAll]);
-  useEffect(() => () => {
-    if (frozen) URL.revokeObjectURL(frozen.url);
-  }, [frozen]);
+  useEffect(
+    () => () => {
+      if (frozen) URL.revokeObjectURL(frozen.url);
+    },
+    [frozen],
+  );
 
   /** Draws the current video frame, scaled to at most `maxWidth`, into the shared canvas. */
   const drawFrame = (maxWidth: number): HTMLCanvasElement | null => {
@@ -103,7 +111,7 @@ export default function LivePage() {
     if (!window.isSecureContext) return setProblem('insecure');
     if (!mediaSupported) return setProblem('unsupported');
     setPhase('starting');
-    const res = RESOLUTIONS[resolution]!;
+    const res = RESOLUTIONS[resolution];
     try {
       const stream = await navigator.mediaDevices.getUserMedia({
         video: {
@@ -203,11 +211,15 @@ export default function LivePage() {
       <div className="live-frozen" style={{ height: '100%', display: 'flex', flexDirection: 'column' }}>
         <div className="row-buttons" style={{ padding: '0.4rem 0.8rem', margin: 0 }}>
           <span role="status">{frozen.result ? t('live.frozen') : t('live.freezing')}</span>
-          <button type="button" className="primary" onClick={() => {
+          <button
+            type="button"
+            className="primary"
+            onClick={() => {
               setFrozen(null);
               setPhase('idle');
               setResumeRequested(true);
-            }}>
+            }}
+          >
             {t('live.resume')}
           </button>
         </div>
@@ -228,7 +240,11 @@ export default function LivePage() {
         <div className="live-media" hidden={phase === 'idle'}>
           <video ref={videoRef} muted playsInline data-testid="live-video" />
           {result && running && (
-            <svg viewBox={`0 0 ${result.image.width} ${result.image.height}`} preserveAspectRatio="none" data-testid="live-overlay">
+            <svg
+              viewBox={`0 0 ${result.image.width} ${result.image.height}`}
+              preserveAspectRatio="none"
+              data-testid="live-overlay"
+            >
               {result.detections.map((d, i) => (
                 <rect
                   key={i}
@@ -259,7 +275,12 @@ export default function LivePage() {
         <p className="help">{t('live.intro')}</p>
         <div className="form-grid">
           <label htmlFor="camera">{t('live.camera')}</label>
-          <select id="camera" value={deviceId} onChange={(e) => setDeviceId(e.target.value)} disabled={running}>
+          <select
+            id="camera"
+            value={deviceId}
+            onChange={(e) => setDeviceId(e.target.value)}
+            disabled={running}
+          >
             <option value="">{devices[0]?.label || t('live.cameraN', { n: 1 })}</option>
             {devices.slice(1).map((d, i) => (
               <option key={d.deviceId || i} value={d.deviceId}>
@@ -268,7 +289,12 @@ export default function LivePage() {
             ))}
           </select>
           <label htmlFor="resolution">{t('live.resolution')}</label>
-          <select id="resolution" value={resolution} onChange={(e) => setResolution(Number(e.target.value))} disabled={running}>
+          <select
+            id="resolution"
+            value={resolution}
+            onChange={(e) => setResolution(Number(e.target.value))}
+            disabled={running}
+          >
             {RESOLUTIONS.map((r, i) => (
               <option key={i} value={i}>
                 {r.w} × {r.h}
@@ -335,8 +361,8 @@ export default function LivePage() {
             </table>
             {result.summary.differential[0] && (
               <p>
-                {t('result.differential')}: {labelName(result.summary.differential[0].label, lng)}{' '}
-                ({formatScore(result.summary.differential[0].score)})
+                {t('result.differential')}: {labelName(result.summary.differential[0].label, lng)} (
+                {formatScore(result.summary.differential[0].score)})
               </p>
             )}
           </section>

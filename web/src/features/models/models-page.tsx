@@ -1,8 +1,7 @@
 /** Models and engines: what can analyse a field here, each model's card, and activation for admins. */
 import { useState } from 'react';
 import { activateModel, listModels, type ModelInfo } from '../../api/admin';
-import { getEngines } from '../../api/server';
-import { hasRole } from '../../api/server';
+import { getEngines, hasRole } from '../../api/server';
 import { useServer } from '../../app/server-context';
 import { useResource } from '../../app/use-resource';
 import { ErrorMessage } from '../../components/error-message';
@@ -23,14 +22,12 @@ export default function ModelsPage() {
             {list.engines.map((e) => (
               <div className="card" key={e.name} data-testid="engine">
                 <h4>
-                  {e.name} <small>{e.version}</small>{' '}
-                  {(e.default || list.defaultEngine === e.name) && <span className="badge">{t('models.default')}</span>}
+                  {e.name}{' '}
+                  {list.defaultEngine === e.name && <span className="badge">{t('models.default')}</span>}
                 </h4>
                 {e.description && <p>{e.description}</p>}
-                {e.capabilities && (
-                  <p className="help">
-                    {e.capabilities.needsModel ? t('models.needsModel') : t('models.noWeights')}
-                  </p>
+                {e.needsModel !== undefined && (
+                  <p className="help">{e.needsModel ? t('models.needsModel') : t('models.noWeights')}</p>
                 )}
               </div>
             ))}
@@ -39,7 +36,13 @@ export default function ModelsPage() {
       </ResourceView>
       <h3 style={{ marginTop: '1rem' }}>{t('models.models')}</h3>
       <ResourceView resource={models} feature={t('models.models')}>
-        {(list) => (list.length === 0 ? <p>{t('models.noModels')}</p> : <ModelCards models={list} onChanged={models.reload} />)}
+        {(list) =>
+          list.length === 0 ? (
+            <p>{t('models.noModels')}</p>
+          ) : (
+            <ModelCards models={list} onChanged={models.reload} />
+          )
+        }
       </ResourceView>
     </div>
   );
@@ -71,7 +74,8 @@ function ModelCards({ models, onChanged }: { models: ModelInfo[]; onChanged: () 
         {models.map((m) => (
           <div className="card" key={m.id} data-testid="model">
             <h4>
-              {m.name} <small>{m.version}</small> {m.active && <span className="badge signed-off">{t('models.active')}</span>}
+              {m.name} <small>{m.version}</small>{' '}
+              {m.active && <span className="badge signed-off">{t('models.active')}</span>}
             </h4>
             <dl className="facts">
               <dt>{t('models.engine')}</dt>

@@ -5,7 +5,15 @@
  * Hand-written rather than a zoom/pan library: the overlay, the review gestures and the keyboard all
  * need the same image↔screen transform, and owning it keeps that one formula in one place (~30 lines).
  */
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type PointerEvent,
+} from 'react';
 import type { Box } from '../../../../src/domain/geometry.js';
 import { formatScore, labelName, useI18n } from '../../i18n/i18n';
 import { labelColor } from './label-colors';
@@ -21,12 +29,12 @@ export interface ViewerBox {
 export interface ViewerEditing {
   selected: number | null;
   adding: boolean;
-  onSelect(index: number | null): void;
+  onSelect: (index: number | null) => void;
   /** Called once before a gesture or key changes boxes, so the editor can keep an undo step. */
-  onBeginChange(): void;
-  onChange(index: number, box: Box): void;
-  onAdd(box: Box): void;
-  onDelete(index: number): void;
+  onBeginChange: () => void;
+  onChange: (index: number, box: Box) => void;
+  onAdd: (box: Box) => void;
+  onDelete: (index: number) => void;
 }
 
 interface Props {
@@ -349,8 +357,8 @@ export function FieldViewer({
                         key={corner}
                         data-corner={corner}
                         className="handle"
-                        x={hx! - 5 * px}
-                        y={hy! - 5 * px}
+                        x={hx - 5 * px}
+                        y={hy - 5 * px}
                         width={10 * px}
                         height={10 * px}
                         fill="#ffffff"
@@ -376,12 +384,24 @@ export function FieldViewer({
           </svg>
         </div>
       </div>
-      <div className="viewer-controls" role="group" aria-label={t('viewer.zoom', { percent: Math.round(view.s * 100) })}>
-        <button type="button" onClick={() => zoomAt(0.8, size.w / 2, size.h / 2)} aria-label={t('viewer.zoomOut')}>
+      <div
+        className="viewer-controls"
+        role="group"
+        aria-label={t('viewer.zoom', { percent: Math.round(view.s * 100) })}
+      >
+        <button
+          type="button"
+          onClick={() => zoomAt(0.8, size.w / 2, size.h / 2)}
+          aria-label={t('viewer.zoomOut')}
+        >
           −
         </button>
         <output aria-live="off">{Math.round(view.s * 100)} %</output>
-        <button type="button" onClick={() => zoomAt(1.25, size.w / 2, size.h / 2)} aria-label={t('viewer.zoomIn')}>
+        <button
+          type="button"
+          onClick={() => zoomAt(1.25, size.w / 2, size.h / 2)}
+          aria-label={t('viewer.zoomIn')}
+        >
           +
         </button>
         <button type="button" onClick={fit}>

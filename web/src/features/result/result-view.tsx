@@ -9,7 +9,13 @@ import { formatDateTime, formatScore, useI18n } from '../../i18n/i18n';
 import { EngineCard } from './engine-card';
 import { FieldViewer, type ViewerBox } from './field-viewer';
 import { ReviewPanel, useReviewEditor, useReviewGate } from './review';
-import { CountsTable, DifferentialPanel, FindingPanel, MorphotypesPanel, type LabelRow } from './summary-panels';
+import {
+  CountsTable,
+  DifferentialPanel,
+  FindingPanel,
+  MorphotypesPanel,
+  type LabelRow,
+} from './summary-panels';
 
 interface Props {
   result: AnalysisResult;

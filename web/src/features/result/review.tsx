@@ -18,11 +18,11 @@ export interface ReviewEditor {
   editing: ViewerEditing;
   selected: number | null;
   changes: number;
-  undo(): void;
-  relabel(index: number, label: LabelKey): void;
+  undo: () => void;
+  relabel: (index: number, label: LabelKey) => void;
   newLabel: LabelKey;
-  setNewLabel(label: LabelKey): void;
-  setAdding(adding: boolean): void;
+  setNewLabel: (label: LabelKey) => void;
+  setAdding: (adding: boolean) => void;
 }
 
 /** A detection for a label, with the label's morphotype and Gram call from the shared taxonomy. */
@@ -51,7 +51,10 @@ export function useReviewEditor(initial: readonly Detection[]): ReviewEditor {
       setDetections((ds) => ds.map((d, i) => (i === index ? { ...d, box } : d))),
     onAdd: (box: Box) => {
       // Boxes a reviewer draws carry score 1: they are the reviewer's call, not a model's.
-      setDetections([...detections, withLabel({ box, label: newLabel, score: 1, morphotype: null, gram: 'n/a' }, newLabel)]);
+      setDetections([
+        ...detections,
+        withLabel({ box, label: newLabel, score: 1, morphotype: null, gram: 'n/a' }, newLabel),
+      ]);
       setSelected(detections.length);
       setAdding(false);
     },
@@ -208,7 +211,11 @@ export function ReviewPanel({
                 aria-pressed={editor.selected === i}
                 onClick={() => editor.editing.onSelect(i)}
               >
-                {t('review.boxItem', { n: i + 1, label: labelName(d.label, lng), score: formatScore(d.score) })}
+                {t('review.boxItem', {
+                  n: i + 1,
+                  label: labelName(d.label, lng),
+                  score: formatScore(d.score),
+                })}
               </button>
             </li>
           ))}
