@@ -4,7 +4,7 @@ import { LABEL_KEYS, mapLabelName, type LabelKey } from '../../domain/taxonomy.j
 import { writeSynthDataset } from '../../datasets/synth/synth-dataset.service.js';
 import { DEFAULT_SYNTH_MICRONS_PER_PIXEL } from '../../datasets/synth/render-field.js';
 import { parseNumberOption, usageError } from '../output.js';
-import { startProgress } from '../progress.js';
+import { createProgress } from '../progress.js';
 
 interface SynthFlags {
   out: string;
@@ -72,7 +72,7 @@ export function registerSynthCommand(program: Command): void {
       if (format !== 'jpg' && format !== 'png')
         throw usageError(`--format must be jpg or png, got "${flags.format}"`);
       const count = parseNumberOption('--count', flags.count, { integer: true, min: 1, max: 100_000 });
-      const bar = startProgress('synth', count, flags.quiet);
+      const bar = createProgress(count, { quiet: flags.quiet ?? false, label: 'synth' });
       let summary;
       try {
         summary = await writeSynthDataset(
@@ -96,7 +96,7 @@ export function registerSynthCommand(program: Command): void {
             clean: flags.clean ?? false,
             force: flags.force ?? false,
           },
-          (done) => bar.update(done),
+          () => bar.tick(),
         );
       } finally {
         bar.stop();
