@@ -296,7 +296,7 @@ export function renderField(options: RenderFieldOptions): SynthField {
   });
 
   if (!clean) {
-    const specks = Math.round((areaUm2 / 1000) * clutterScale * layoutRng.range(0, 3));
+    const specks = Math.round((areaUm2 / 1000) * clutterScale * layoutRng.range(0, 0.8));
     for (let i = 0; i < specks; i++) {
       const speck = makePrecipitate(layoutRng);
       const bounds = groupBoundsPx(speck, 0);
@@ -319,13 +319,21 @@ export function renderField(options: RenderFieldOptions): SynthField {
       });
     }
     if (site.haze > 0) {
-      const cellPx = Math.max(8, 6 * pxPerUm);
-      const gridW = Math.ceil(width / cellPx) + 2;
-      const gridH = Math.ceil(height / cellPx) + 2;
-      const values = new Float32Array(gridW * gridH);
+      // Proteinaceous background: smooth value noise over three scales, skewed so most of the
+      // field is clear and the haze gathers in patches, as broth protein does on a smear.
       const hazeRng = rng.fork('haze');
-      for (let i = 0; i < values.length; i++) values[i] = Math.max(0, hazeRng.normal(0.5, 0.35));
-      canvas.addHaze(1, site.haze, cellPx, values, gridW);
+      for (const [cellUm, weight] of [
+        [40, 0.5],
+        [12, 0.32],
+        [4, 0.18],
+      ] as const) {
+        const cellPx = Math.max(8, cellUm * pxPerUm);
+        const gridW = Math.ceil(width / cellPx) + 2;
+        const gridH = Math.ceil(height / cellPx) + 2;
+        const values = new Float32Array(gridW * gridH);
+        for (let i = 0; i < values.length; i++) values[i] = Math.max(0, hazeRng.normal(0, 1)) ** 1.5;
+        canvas.addHaze(1, site.haze * weight, cellPx, values, gridW);
+      }
     }
   }
 

@@ -93,7 +93,7 @@ export function createSite(id: number, familySeed = 0): SynthSite {
     decolorisation: rng.range(0, 0.25),
     residualViolet: rng.range(0, 0.1),
     background: background.map((c) => Math.min(250, Math.max(150, c))) as unknown as Rgb,
-    haze: rng.range(0.02, 0.3),
+    haze: rng.range(0.02, 0.22),
     vignette: rng.range(0, 0.3),
     gradient: [rng.normal(0, 0.08), rng.normal(0, 0.08)],
     blurUm: rng.range(0.02, 0.11),
