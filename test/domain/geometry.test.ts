@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { boxArea, clipBox, cxcywhToBox, iou, nms, type Box } from '../../src/domain/geometry.js';
+
+describe('geometry', () => {
+  it('computes areas and IoU by hand-worked values', () => {
+    expect(boxArea([0, 0, 10, 5])).toBe(50);
+    expect(boxArea([5, 5, 2, 2])).toBe(0);
+    expect(iou([0, 0, 10, 10], [5, 0, 15, 10])).toBeCloseTo(50 / 150, 12);
+    expect(iou([0, 0, 10, 10], [0, 0, 10, 10])).toBe(1);
+    expect(iou([0, 0, 10, 10], [10, 10, 20, 20])).toBe(0);
+    expect(iou([0, 0, 4, 4], [1, 1, 3, 3])).toBeCloseTo(4 / 16, 12);
+  });
+
+  it('converts centre boxes and clips to the image', () => {
+    expect(cxcywhToBox(10, 20, 4, 6)).toEqual([8, 17, 12, 23]);
+    expect(clipBox([-5, 3, 120, 90], 100, 80)).toEqual([0, 3, 100, 80]);
+  });
+
+  it('suppresses overlapping boxes of one class, keeping the best', () => {
+    const items = [
+      { box: [0, 0, 10, 10] as Box, score: 0.8, classIndex: 0 },
+      { box: [1, 1, 11, 11] as Box, score: 0.9, classIndex: 0 },
+      { box: [50, 50, 60, 60] as Box, score: 0.5, classIndex: 0 },
+    ];
+    expect(nms(items, 0.5).map((k) => k.score)).toEqual([0.9, 0.5]);
+  });
+
+  it('keeps overlapping boxes of different classes unless class-agnostic', () => {
+    const items = [
+      { box: [0, 0, 10, 10] as Box, score: 0.9, classIndex: 0 },
+      { box: [0, 0, 10, 10] as Box, score: 0.8, classIndex: 1 },
+    ];
+    expect(nms(items, 0.5)).toHaveLength(2);
+    expect(nms(items, 0.5, false)).toHaveLength(1);
+  });
+
+  it('uses a strict threshold: IoU exactly at the threshold is kept', () => {
+    const items = [
+      { box: [0, 0, 10, 10] as Box, score: 0.9, classIndex: 0 },
+      { box: [5, 0, 15, 10] as Box, score: 0.8, classIndex: 0 },
+    ];
+    expect(nms(items, 1 / 3)).toHaveLength(2);
+    expect(nms(items, 0.33)).toHaveLength(1);
+  });
+});
