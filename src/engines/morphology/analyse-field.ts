@@ -3,11 +3,23 @@
  * segmentation → splitting touching cells → measurement → classification → arrangement → detections.
  * Every stage is timed; every decision leaves its reasons in the detection's explanation.
  */
-import type { Detection, DifferentialEntry, LocalisedText, ScaleSource } from '../../domain/analysis-result.js';
+import type {
+  Detection,
+  DifferentialEntry,
+  LocalisedText,
+  ScaleSource,
+} from '../../domain/analysis-result.js';
 import type { RasterImage } from '../../domain/raster.js';
 import type { MorphotypeKey } from '../../domain/taxonomy.js';
 import { differentialFromMorphologyEvidence, topLabelForMorphotype } from '../../analysis/differential.js';
-import { arrangeRods, classifyCocciGroup, linkCells, readCocciField, type Arrangement, type PlacedCell } from './arrangement.js';
+import {
+  arrangeRods,
+  classifyCocciGroup,
+  linkCells,
+  readCocciField,
+  type Arrangement,
+  type PlacedCell,
+} from './arrangement.js';
 import { estimateBackground, type BackgroundModel } from './background.js';
 import { classifyCell, type CellClass } from './classify.js';
 import { measureCell, type CellMeasure } from './measure.js';
@@ -140,7 +152,14 @@ function isRoundDisc(pixels: Int32Array, width: number): boolean {
 }
 
 /** Pixels of piece k of a crop's components, as indices into the working image. */
-function toGlobal(parts: Components, k: number, cropWidth: number, x0: number, y0: number, width: number): Int32Array {
+function toGlobal(
+  parts: Components,
+  k: number,
+  cropWidth: number,
+  x0: number,
+  y0: number,
+  width: number,
+): Int32Array {
   const from = parts.offsets[k];
   const to = parts.offsets[k + 1];
   const out = new Int32Array(to - from);
@@ -173,7 +192,10 @@ export function upperQuantile(map: Float32Array, pixels: ArrayLike<number>, q: n
   return values.length ? values[Math.min(values.length - 1, Math.floor(q * values.length))] : 0;
 }
 
-function boundsOf(pixels: ArrayLike<number>, width: number): { x0: number; y0: number; x1: number; y1: number } {
+function boundsOf(
+  pixels: ArrayLike<number>,
+  width: number,
+): { x0: number; y0: number; x1: number; y1: number } {
   let x0 = Infinity;
   let y0 = Infinity;
   let x1 = -Infinity;
@@ -190,7 +212,12 @@ function boundsOf(pixels: ArrayLike<number>, width: number): { x0: number; y0: n
   return { x0, y0, x1, y1 };
 }
 
-function toBox(m: CellMeasure, factor: number, width: number, height: number): [number, number, number, number] {
+function toBox(
+  m: CellMeasure,
+  factor: number,
+  width: number,
+  height: number,
+): [number, number, number, number] {
   return [
     Math.max(0, m.x0 * factor),
     Math.max(0, m.y0 * factor),
@@ -228,7 +255,9 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     stages: timer.stages,
     notes,
   });
-  if (work.width < 24 || work.height < 24) {
+  // Too little field to see arrangements or a background in: under 48 pixels or 8 µm on a side.
+  const shortSide = Math.min(image.width, image.height);
+  if (work.width < 24 || work.height < 24 || shortSide < 48 || (given !== null && shortSide * given < 8)) {
     return cannotAssess(
       reason(
         `The field is too small to assess (${image.width}x${image.height} pixels)`,
@@ -238,7 +267,9 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   }
   const workMpp = given ? given * factor : null;
   // Blocks about three red cells wide, so that some glass shows in each.
-  const blockPx = workMpp ? Math.min(320, Math.max(32, Math.round(22 / workMpp))) : Math.max(32, Math.round(Math.min(work.width, work.height) / 8));
+  const blockPx = workMpp
+    ? Math.min(320, Math.max(32, Math.round(22 / workMpp)))
+    : Math.max(32, Math.round(Math.min(work.width, work.height) / 8));
   const background = estimateBackground(work, blockPx);
   timer.mark('background');
   options.signal?.throwIfAborted();
@@ -249,7 +280,8 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   timer.mark('stain');
   notes.noiseOd = round(stains.noiseOd, 4);
   notes.chromaDeg = round(stains.chromaDeg, 1);
-  notes.crystalViolet = stains.crystalViolet.map((v) => v.toFixed(3)).join(',') + ` (${stains.source.crystalViolet})`;
+  notes.crystalViolet =
+    stains.crystalViolet.map((v) => v.toFixed(3)).join(',') + ` (${stains.source.crystalViolet})`;
   notes.safranin = stains.safranin.map((v) => v.toFixed(3)).join(',') + ` (${stains.source.safranin})`;
   options.signal?.throwIfAborted();
 
@@ -314,7 +346,12 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     }
     const b = boundsOf(cellPixels, work.width);
     const roundness = cellPixels.length / ((Math.PI / 4) * (b.x1 - b.x0 + 1) * (b.y1 - b.y0 + 1));
-    raw.push({ measure: m, pixels: cellPixels, diameterPx: 2 * Math.sqrt(cellPixels.length / Math.PI), roundness });
+    raw.push({
+      measure: m,
+      pixels: cellPixels,
+      diameterPx: 2 * Math.sqrt(cellPixels.length / Math.PI),
+      roundness,
+    });
   };
   const processRegion = (component: number, pixels: Int32Array, base: number, depth: number): void => {
     // A robust peak: where cells overlap their densities add, and the true maximum would cut
@@ -337,7 +374,8 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       const y0 = pieces.y0[k] + box.y0;
       const x1 = pieces.x1[k] + box.x0;
       const y1 = pieces.y1[k] + box.y0;
-      if (x1 - x0 >= large && y1 - y0 >= large) piece = fillHoles(piece, work.width, x0, y0, x1, y1, minHolePx);
+      if (x1 - x0 >= large && y1 - y0 >= large)
+        piece = fillHoles(piece, work.width, x0, y0, x1, y1, minHolePx);
       if (piece.length >= redCellMinPx && isRoundDisc(piece, work.width)) {
         // A red cell (or another large disc): one cell, never cut up; organisms on it are found later.
         addCell(component, piece, cut, 3);
@@ -347,7 +385,8 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
         piece.length < 12
           ? { cellOf: new Int32Array(piece.length), count: 1 }
           : splitObject(piece, work.width, x0, y0, x1, y1);
-      for (const cellPixels of groupPixels(piece, split.cellOf, split.count)) addCell(component, cellPixels, cut, 0);
+      for (const cellPixels of groupPixels(piece, split.cellOf, split.count))
+        addCell(component, cellPixels, cut, 0);
     }
     if (depth >= 2 || cut <= base * 1.05) return;
     // What lies outside the cores and their halos gets its own look.
@@ -374,7 +413,12 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   };
   for (let k = 0; k < components.count; k++) {
     if (components.area[k] < 3) continue;
-    processRegion(k, components.pixels.subarray(components.offsets[k], components.offsets[k + 1]), threshold, 0);
+    processRegion(
+      k,
+      components.pixels.subarray(components.offsets[k], components.offsets[k + 1]),
+      threshold,
+      0,
+    );
   }
   timer.mark('split');
   options.signal?.throwIfAborted();
@@ -494,7 +538,9 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   }
   // Small Gram-negative forms are one population too: Neisseria-like beans are wider (≥ 0.6 µm)
   // than Haemophilus-like coccobacilli (0.3–0.5 µm), which a per-cell reading often confuses.
-  const smallGn = indices((c) => (c.cls.kind === 'coccus' || c.cls.kind === 'coccobacillus') && c.cls.gram === 'negative');
+  const smallGn = indices(
+    (c) => (c.cls.kind === 'coccus' || c.cls.kind === 'coccobacillus') && c.cls.gram === 'negative',
+  );
   if (smallGn.length >= 3) {
     const widths = smallGn.map((i) => cells[i].cls.widthUm).sort((a, b) => a - b);
     const medianWidth = widths[widths.length >> 1];
@@ -502,8 +548,15 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     const population: CellClass['kind'] = medianWidth >= 0.58 ? 'coccus' : 'coccobacillus';
     for (const i of smallGn) {
       const c = cells[i];
-      if (c.cls.kind !== population && (population === 'coccobacillus' ? c.cls.widthUm < 0.7 : c.cls.lengthUm <= 1.2))
-        c.cls = { ...c.cls, kind: population, reasons: [...c.cls.reasons, `read with the field's ${population} population`] };
+      if (
+        c.cls.kind !== population &&
+        (population === 'coccobacillus' ? c.cls.widthUm < 0.7 : c.cls.lengthUm <= 1.2)
+      )
+        c.cls = {
+          ...c.cls,
+          kind: population,
+          reasons: [...c.cls.reasons, `read with the field's ${population} population`],
+        };
     }
   }
   const gnc = indices((c) => c.cls.kind === 'coccus' && c.cls.gram === 'negative');
@@ -574,13 +627,17 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     });
   }
   const differential = differentialFromMorphologyEvidence(
-    cells.filter((c) => c.mergedInto < 0 && c.morphotype && c.morphotype !== 'rbc').map((c) => ({
-      morphotype: c.morphotype!,
-      lengthUm: c.cls.lengthUm,
-      widthUm: c.cls.widthUm,
-      arrangement: c.arrangement,
-    })),
-    cocciReading ? { lancetPairs: cocciReading.lancetPairs, meanGroupSize: cocciReading.meanGroupSize } : undefined,
+    cells
+      .filter((c) => c.mergedInto < 0 && c.morphotype && c.morphotype !== 'rbc')
+      .map((c) => ({
+        morphotype: c.morphotype!,
+        lengthUm: c.cls.lengthUm,
+        widthUm: c.cls.widthUm,
+        arrangement: c.arrangement,
+      })),
+    cocciReading
+      ? { lancetPairs: cocciReading.lancetPairs, meanGroupSize: cocciReading.meanGroupSize }
+      : undefined,
   );
   timer.mark('detections');
   return {

@@ -104,7 +104,12 @@ export function classifyCocciGroup(members: readonly number[], neighbours: reado
 export interface CocciReading {
   readonly morphotype: Extract<MorphotypeKey, 'gpc_clusters' | 'gpc_chains' | 'gpc_pairs'>;
   /** Cells in groups of each kind, the evidence behind the reading. */
-  readonly evidence: { readonly clusters: number; readonly chains: number; readonly pairs: number; readonly singles: number };
+  readonly evidence: {
+    readonly clusters: number;
+    readonly chains: number;
+    readonly pairs: number;
+    readonly singles: number;
+  };
   readonly lancetPairs: number;
   readonly meanGroupSize: number;
 }
@@ -199,7 +204,14 @@ export function arrangeRods(rods: readonly PlacedCell[]): Arrangement[] {
         else end++;
       }
     }
-    const kind: Arrangement = side >= 2 || (side >= 1 && members.length >= 3) ? 'palisade' : members.length === 2 ? 'pair' : end > 0 ? 'chain' : 'single';
+    const kind: Arrangement =
+      side >= 2 || (side >= 1 && members.length >= 3)
+        ? 'palisade'
+        : members.length === 2
+          ? 'pair'
+          : end > 0
+            ? 'chain'
+            : 'single';
     for (const m of members) result[m] = kind;
   }
   return result;

@@ -6,14 +6,7 @@ import type { Gram } from '../../domain/taxonomy.js';
 import type { CellMeasure } from './measure.js';
 
 export type CellKind =
-  | 'coccus'
-  | 'coccobacillus'
-  | 'rod'
-  | 'yeast'
-  | 'pseudohypha'
-  | 'rbc'
-  | 'host'
-  | 'debris';
+  'coccus' | 'coccobacillus' | 'rod' | 'yeast' | 'pseudohypha' | 'rbc' | 'host' | 'debris';
 
 export interface CellClass {
   readonly kind: CellKind;
@@ -78,7 +71,13 @@ export function classifyCell(
   }
   // Stained organisms are dense; faint wisps are background haze, cytoplasm or out-of-focus debris.
   if (cell.peakOd < minDensity) {
-    return { ...base, kind: 'debris', gram: 'n/a', confidence: 0.5, reasons: [`too faint (density ${cell.peakOd.toFixed(2)})`] };
+    return {
+      ...base,
+      kind: 'debris',
+      gram: 'n/a',
+      confidence: 0.5,
+      reasons: [`too faint (density ${cell.peakOd.toFixed(2)})`],
+    };
   }
   if (cell.fill < 0.5 && widthUm < YEAST_MIN_WIDTH_UM) {
     return { ...base, kind: 'debris', gram: 'n/a', confidence: 0.5, reasons: ['ragged outline: debris'] };
@@ -110,7 +109,13 @@ export function classifyCell(
   reasons.push(ratioText);
   // Longer than any bacterium here (Bacillus reaches ~8 µm): a fibrin strand or filament of debris.
   if (lengthUm > (gram === 'positive' ? 9 : 6)) {
-    return { ...base, kind: 'debris', gram: 'n/a', confidence: 0.5, reasons: [`${lengthUm.toFixed(1)} µm long: a strand, not a bacterium`] };
+    return {
+      ...base,
+      kind: 'debris',
+      gram: 'n/a',
+      confidence: 0.5,
+      reasons: [`${lengthUm.toFixed(1)} µm long: a strand, not a bacterium`],
+    };
   }
   if (gram === 'positive') {
     if (aspectRatio < 1.7 && lengthUm <= 1.7) {
@@ -128,7 +133,10 @@ export function classifyCell(
       ...base,
       kind: 'rod',
       gram,
-      confidence: Math.min(gramConfidence, Math.max(margin(aspectRatio, 1.7, 0.5), margin(lengthUm, 1.7, 0.5))),
+      confidence: Math.min(
+        gramConfidence,
+        Math.max(margin(aspectRatio, 1.7, 0.5), margin(lengthUm, 1.7, 0.5)),
+      ),
       reasons,
     };
   }

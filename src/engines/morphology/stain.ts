@@ -6,7 +6,12 @@
  * per field (Macenko et al. 2009) so a site whose dyes, lamp or camera shift the colours still
  * separates; when a field holds only one stain, the missing direction comes from the reference.
  */
-import { createBackgroundSampler, interpolateBackgroundRow, type BackgroundModel, type BackgroundSampler } from './background.js';
+import {
+  createBackgroundSampler,
+  interpolateBackgroundRow,
+  type BackgroundModel,
+  type BackgroundSampler,
+} from './background.js';
 import type { WorkingImage } from './working-image.js';
 
 export type Vec3 = readonly [number, number, number];
@@ -35,7 +40,10 @@ export interface StainModel {
   readonly crystalViolet: Vec3;
   readonly safranin: Vec3;
   /** How each direction was obtained. */
-  readonly source: { readonly crystalViolet: 'estimated' | 'reference'; readonly safranin: 'estimated' | 'reference' };
+  readonly source: {
+    readonly crystalViolet: 'estimated' | 'reference';
+    readonly safranin: 'estimated' | 'reference';
+  };
   /** 2x3 least-squares unmixing matrix, row 0 → crystal violet, row 1 → safranin. */
   readonly unmix: Float64Array;
   /** Robust noise of the summed OD over empty glass. */
@@ -282,7 +290,11 @@ export interface StainMaps {
  * const maps = deconvolveStains(work, background, stains);
  * maps.crystalViolet[y * work.width + x]; // crystal-violet OD at (x, y)
  */
-export function deconvolveStains(work: WorkingImage, background: BackgroundModel, stains: StainModel): StainMaps {
+export function deconvolveStains(
+  work: WorkingImage,
+  background: BackgroundModel,
+  stains: StainModel,
+): StainMaps {
   const { width, height, rgb } = work;
   const size = width * height;
   const od = new Float32Array(size);
@@ -331,7 +343,8 @@ export function computeOpticalDensity(work: WorkingImage, sampler: BackgroundSam
     sampler.sumRow(y, row);
     let i = y * width * 3;
     const o = y * width;
-    for (let x = 0; x < width; x++, i += 3) od[o + x] = row[x] - lut[rgb[i]] - lut[rgb[i + 1]] - lut[rgb[i + 2]];
+    for (let x = 0; x < width; x++, i += 3)
+      od[o + x] = row[x] - lut[rgb[i]] - lut[rgb[i + 1]] - lut[rgb[i + 2]];
   }
   return od;
 }
@@ -342,7 +355,11 @@ export interface StainProbe {
   at(p: number, out: Float64Array): void;
 }
 
-export function createStainProbe(work: WorkingImage, sampler: BackgroundSampler, stains: StainModel): StainProbe {
+export function createStainProbe(
+  work: WorkingImage,
+  sampler: BackgroundSampler,
+  stains: StainModel,
+): StainProbe {
   const bg = new Float64Array(3);
   const u = stains.unmix;
   const { width, rgb } = work;
