@@ -14,7 +14,10 @@ describe('gramscope CLI', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'gramscope-cli-'));
     await writeFile(path.join(dir, 'b-field.jpg'), await synthFieldJpeg(3, { labels: ['s_aureus', 'rbc'] }));
-    await writeFile(path.join(dir, 'a-field.jpg'), await synthFieldJpeg(4, { labels: ['enterobacterales', 'rbc'] }));
+    await writeFile(
+      path.join(dir, 'a-field.jpg'),
+      await synthFieldJpeg(4, { labels: ['enterobacterales', 'rbc'] }),
+    );
     await writeFile(path.join(dir, 'not-an-image.png'), TEXT);
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -25,13 +28,16 @@ describe('gramscope CLI', () => {
     const res = await runCli(['analyze', ...files, '--json', '--um-per-px', '0.1', '--overlay', overlay]);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    const lines = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = res.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => l.file)).toEqual(files);
     for (const line of lines) {
       const { file: _file, ...result } = line;
       expect(Value.Check(AnalysisResultSchema, result)).toBe(true);
     }
-    expect((lines[0]!.image as { scaleSource: string }).scaleSource).toBe('option');
+    expect((lines[0].image as { scaleSource: string }).scaleSource).toBe('option');
     const written = (await readdir(overlay)).sort();
     expect(written).toEqual(['a-field.overlay.png', 'b-field.overlay.png']);
     const meta = await sharp(path.join(overlay, 'b-field.overlay.png')).metadata();
@@ -39,9 +45,17 @@ describe('gramscope CLI', () => {
   });
 
   it('reports a bad file in one line with its code, keeps going, and exits non-zero', async () => {
-    const res = await runCli(['analyze', path.join(dir, 'not-an-image.png'), path.join(dir, 'a-field.jpg'), '--csv', '-q']);
+    const res = await runCli([
+      'analyze',
+      path.join(dir, 'not-an-image.png'),
+      path.join(dir, 'a-field.jpg'),
+      '--csv',
+      '-q',
+    ]);
     expect(res.code).toBe(3);
-    expect(res.stderr.trim().split('\n')).toEqual([expect.stringMatching(/not-an-image\.png: ERR_IMAGE_TYPE: /)]);
+    expect(res.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/not-an-image\.png: ERR_IMAGE_TYPE: /),
+    ]);
     const rows = res.stdout.trim().split('\n');
     expect(rows[0]).toMatch(/^file,id,width,height,engine,finding/);
     expect(rows).toHaveLength(2);
@@ -64,7 +78,9 @@ describe('gramscope CLI', () => {
   });
 
   it('names every invalid setting and exits 78', async () => {
-    const res = await runCli(['serve', '--data', dir], { env: { GRAMSCOPE_PORT: 'http', GRAMSCOPE_LOG_LEVEL: 'loud' } });
+    const res = await runCli(['serve', '--data', dir], {
+      env: { GRAMSCOPE_PORT: 'http', GRAMSCOPE_LOG_LEVEL: 'loud' },
+    });
     expect(res.code).toBe(78);
     expect(res.stderr).toContain('GRAMSCOPE_PORT');
     expect(res.stderr).toContain('GRAMSCOPE_LOG_LEVEL');
