@@ -67,7 +67,7 @@ function open(key: Buffer, iv: Buffer, tag: Buffer, data: Buffer, ad: Buffer): B
 export function readKeyId(sealed: Uint8Array): string | null {
   const buf = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
   if (buf.length < 5 || !buf.subarray(0, 4).equals(MAGIC)) return null;
-  const length = buf[4]!;
+  const length = buf[4];
   return buf.length >= 5 + length ? buf.subarray(5, 5 + length).toString('ascii') : null;
 }
 
@@ -85,11 +85,11 @@ export class EncryptedBlobStore implements BlobStore {
 
   /** The id of the key new objects are sealed with. */
   get activeKeyId(): string {
-    return this.#keys[0]!.id;
+    return this.#keys[0].id;
   }
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
-    const kek = this.#keys[0]!;
+    const kek = this.#keys[0];
     const dataKey = randomBytes(32);
     const body = seal(dataKey, bytes, aad('data', key, kek.id));
     const wrapped = seal(kek.key, dataKey, aad('key', key, kek.id));
