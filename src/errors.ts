@@ -78,6 +78,13 @@ export const ERROR_CATALOGUE = {
   ERR_CSRF: entry(403, EXIT.auth, 'The request failed CSRF validation'),
   // Audit
   ERR_AUDIT_TAMPERED: entry(500, EXIT.internal, 'The audit chain does not verify'),
+  // Reports and delivery
+  ERR_REPORT_FONT_MISSING: entry(
+    500,
+    EXIT.config,
+    'No font with Japanese glyphs was found for PDF reports; install fonts-ipaexfont-gothic or set GRAMSCOPE_REPORT_FONT',
+  ),
+  ERR_FHIR_DELIVERY_OFF: entry(409, EXIT.config, 'FHIR delivery is not configured (GRAMSCOPE_FHIR_ENDPOINT)'),
   // Anything else
   ERR_INTERNAL: entry(500, EXIT.internal, 'Internal error'),
 } as const satisfies Record<`ERR_${string}`, CatalogueEntry>;

@@ -17,6 +17,7 @@ import { analysesRoutes } from './routes/analyses.routes.js';
 import { enginesRoutes } from './routes/engines.routes.js';
 import { healthRoutes, type HealthState } from './routes/health.routes.js';
 import { profilesRoutes } from './routes/profiles.routes.js';
+import { reportsRoutes } from './routes/reports.routes.js';
 import { samplesRoutes } from './routes/samples.routes.js';
 
 export interface BuildAppOptions {
@@ -80,6 +81,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(analysesRoutes(ctx));
   await app.register(enginesRoutes(ctx));
   await app.register(profilesRoutes(ctx));
+  await app.register(reportsRoutes(ctx));
   await app.register(aboutRoutes(ctx));
   await app.register(samplesRoutes(options.samplesDir ?? path.join(packageRoot(), 'samples')));
 
