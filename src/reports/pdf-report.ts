@@ -209,11 +209,11 @@ export async function renderPdfReport(model: ReportModel, options: PdfReportOpti
       'Model card',
       model.engines.some((e) => e.model)
         ? 'The model card (training data, intended use, validation) is served at /api/v1/models/{id}.'
-        : 'Classical morphology: stain separation, segmentation, size and shape in µm, arrangement. No trained weights.',
+        : 'Classical morphology: stain separation, segmentation, size and shape in μm, arrangement. No trained weights.',
     ],
     [
       'Scale  スケール',
-      [...new Set(model.fields.map((f) => `${f.stored.result.image.micronsPerPixel ?? '?'} µm/px (${f.stored.result.image.scaleSource})`))].join('; '),
+      [...new Set(model.fields.map((f) => `${f.stored.result.image.micronsPerPixel ?? '?'} μm/px (${f.stored.result.image.scaleSource})`))].join('; '),
     ],
   ]);
 
@@ -288,7 +288,7 @@ export async function renderPdfReport(model: ReportModel, options: PdfReportOpti
       doc
         .fontSize(7.5)
         .text(
-          `${f.name} · ${f.stored.result.image.width}×${f.stored.result.image.height} px · ${mpp ?? '?'} µm/px (${f.stored.result.image.scaleSource}) · ${f.detections.length} boxes${img!.retained ? '' : ' · image not retained'}`,
+          `${f.name} · ${f.stored.result.image.width}×${f.stored.result.image.height} px · ${mpp ?? '?'} μm/px (${f.stored.result.image.scaleSource}) · ${f.detections.length} boxes${img!.retained ? '' : ' · image not retained'}`,
           x,
           y + cellH + 3,
           { width: cellW },
