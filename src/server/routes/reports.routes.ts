@@ -20,6 +20,7 @@ import {
 import type { ReportModel } from '../../reports/specimen.service.js';
 import { access, actorOf, audited } from '../route-access.js';
 import { ErrorSchema } from '../schemas.js';
+import { strictBodyValidator } from '../strict-body.js';
 
 const SpecimenParams = Type.Object({ id: SpecimenIdSchema });
 const AnalysisParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -139,6 +140,7 @@ export const reportsRoutes =
           body: SpecimenSignOffSchema,
           response: { 200: SpecimenSchema, ...errors },
         },
+        validatorCompiler: strictBodyValidator,
       },
       async (request) =>
         audited(ctx, request, { type: 'specimen', id: request.params.id }, () =>
@@ -177,6 +179,7 @@ export const reportsRoutes =
           body: ReviewRequestSchema,
           response: { 200: AnalysisResultSchema, ...errors },
         },
+        validatorCompiler: strictBodyValidator,
       },
       async (request) => {
         const { id } = request.params;
