@@ -88,9 +88,12 @@ export function applyCorrections(
     const label = LABELS[c.label];
     const morphotype = c.morphotype === undefined ? label.morphotype : c.morphotype;
     const gram = morphotype ? MORPHOTYPES[morphotype].gram : label.gram;
-    const box: [number, number, number, number] = [x1, y1, x2, y2].map(
-      (v) => Math.round(v * 10) / 10,
-    ) as [number, number, number, number];
+    const box: [number, number, number, number] = [x1, y1, x2, y2].map((v) => Math.round(v * 10) / 10) as [
+      number,
+      number,
+      number,
+      number,
+    ];
     const from = origins[i] ?? null;
     if (from === null) {
       changes.added += 1;
@@ -101,7 +104,7 @@ export function applyCorrections(
     if (!source) throw new AppError('ERR_VALIDATION', `${where}.from names no engine detection`);
     if (used.has(from)) throw new AppError('ERR_VALIDATION', `${where}.from repeats detection ${from}`);
     used.add(from);
-    const moved = source.box.some((v, k) => Math.abs(v - box[k]!) > MOVE_TOLERANCE_PX);
+    const moved = source.box.some((v, k) => Math.abs(v - box[k]) > MOVE_TOLERANCE_PX);
     const relabelled = source.label !== c.label || source.morphotype !== morphotype;
     if (moved) changes.moved += 1;
     if (relabelled) changes.relabelled += 1;

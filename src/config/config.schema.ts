@@ -203,7 +203,8 @@ export const SETTINGS: readonly Setting[] = [
     env: 'GRAMSCOPE_REPORT_TIMEZONE',
     kind: 'string',
     default: '',
-    description: 'IANA time zone for times printed on PDF reports (e.g. Asia/Tokyo); empty uses the machine zone.',
+    description:
+      'IANA time zone for times printed on PDF reports (e.g. Asia/Tokyo); empty uses the machine zone.',
   },
   {
     path: 'reports.fontPath',
@@ -225,14 +226,16 @@ export const SETTINGS: readonly Setting[] = [
     env: 'GRAMSCOPE_FHIR_ENDPOINT',
     kind: 'string',
     default: '',
-    description: 'FHIR R4 base URL that receives each report when it is signed off; empty turns delivery off.',
+    description:
+      'FHIR R4 base URL that receives each report when it is signed off; empty turns delivery off.',
   },
   {
     path: 'fhir.profile',
     env: 'GRAMSCOPE_FHIR_PROFILE',
     kind: 'string',
     default: 'r4',
-    description: "'r4' for plain FHIR R4 resources, 'jp-core' to add the JP Core microbiology profiles and codes.",
+    description:
+      "'r4' for plain FHIR R4 resources, 'jp-core' to add the JP Core microbiology profiles and codes.",
   },
   {
     path: 'fhir.bearerToken',
@@ -246,7 +249,8 @@ export const SETTINGS: readonly Setting[] = [
     env: 'GRAMSCOPE_FHIR_IDENTIFIER_SYSTEM',
     kind: 'string',
     default: 'urn:gramscope:id',
-    description: 'System URI of the identifiers gramscope gives reports, observations, specimens and devices.',
+    description:
+      'System URI of the identifiers gramscope gives reports, observations, specimens and devices.',
   },
   {
     path: 'fhir.jlac10Code',

@@ -59,7 +59,9 @@ export type Specimen = Static<typeof SpecimenSchema>;
 export const SpecimenCreateSchema = Type.Object(
   {
     id: SpecimenIdSchema,
-    accession: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]*$' })),
+    accession: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]*$' }),
+    ),
     type: Type.Optional(SpecimenTypeSchema),
     collectedAt: Type.Optional(Type.String({ format: 'date-time' })),
   },

@@ -107,16 +107,28 @@ export async function renderPdfReport(model: ReportModel, options: PdfReportOpti
     doc.moveDown(0.3);
   };
   /** A simple table: columns as fractions of the width; rows wrap and break across pages. */
-  const table = (widths: readonly number[], header: readonly string[], rows: readonly string[][], size = 8.5): void => {
-    const xs = widths.reduce<number[]>((acc, _w, i) => [...acc, i === 0 ? PAGE.margin : acc[i - 1]! + widths[i - 1]! * CONTENT_WIDTH], []);
+  const table = (
+    widths: readonly number[],
+    header: readonly string[],
+    rows: readonly string[][],
+    size = 8.5,
+  ): void => {
+    const xs = widths.reduce<number[]>(
+      (acc, _w, i) => [...acc, i === 0 ? PAGE.margin : acc[i - 1] + widths[i - 1] * CONTENT_WIDTH],
+      [],
+    );
     const draw = (cells: readonly string[], bold: boolean): void => {
       doc.fontSize(size);
-      const heights = cells.map((c, i) => doc.heightOfString(c, { width: widths[i]! * CONTENT_WIDTH - 4 }));
+      const heights = cells.map((c, i) => doc.heightOfString(c, { width: widths[i] * CONTENT_WIDTH - 4 }));
       const h = Math.max(...heights) + 3;
       ensure(h);
       const y = doc.y;
-      if (bold) doc.rect(PAGE.margin, y - 1, CONTENT_WIDTH, h).fill('#eef3f7').fillColor('black');
-      cells.forEach((c, i) => doc.text(c, xs[i]!, y, { width: widths[i]! * CONTENT_WIDTH - 4 }));
+      if (bold)
+        doc
+          .rect(PAGE.margin, y - 1, CONTENT_WIDTH, h)
+          .fill('#eef3f7')
+          .fillColor('black');
+      cells.forEach((c, i) => doc.text(c, xs[i], y, { width: widths[i] * CONTENT_WIDTH - 4 }));
       doc.x = PAGE.margin;
       doc.y = y + h;
     };
@@ -129,7 +141,10 @@ export async function renderPdfReport(model: ReportModel, options: PdfReportOpti
       const h = Math.max(doc.heightOfString(v, { width: CONTENT_WIDTH * 0.68 }), 11);
       ensure(h);
       const y = doc.y;
-      doc.fillColor('#555555').text(k, PAGE.margin, y, { width: CONTENT_WIDTH * 0.3 }).fillColor('black');
+      doc
+        .fillColor('#555555')
+        .text(k, PAGE.margin, y, { width: CONTENT_WIDTH * 0.3 })
+        .fillColor('black');
       doc.text(v, PAGE.margin + CONTENT_WIDTH * 0.32, y, { width: CONTENT_WIDTH * 0.68 });
       doc.x = PAGE.margin;
       doc.y = y + h + 1;
@@ -145,7 +160,10 @@ export async function renderPdfReport(model: ReportModel, options: PdfReportOpti
     : 'PRELIMINARY — not signed off by a reviewer  仮報告（未確定）';
   const statusY = doc.y;
   doc.rect(PAGE.margin, statusY, CONTENT_WIDTH, 22).fill(final ? '#e3f1e5' : '#fdecea');
-  doc.fillColor(final ? '#1e5a2a' : '#9b1c1c').fontSize(11).text(statusText, PAGE.margin + 8, statusY + 6);
+  doc
+    .fillColor(final ? '#1e5a2a' : '#9b1c1c')
+    .fontSize(11)
+    .text(statusText, PAGE.margin + 8, statusY + 6);
   doc.fillColor('black');
   doc.y = statusY + 30;
 
@@ -155,11 +173,16 @@ export async function renderPdfReport(model: ReportModel, options: PdfReportOpti
     ['Accession  受付番号', specimen?.accession ?? '—'],
     [
       'Specimen  検体種別',
-      specimen?.type === 'other' ? 'Other specimen  その他検体' : 'Positive blood culture  血液培養陽性ボトル',
+      specimen?.type === 'other'
+        ? 'Other specimen  その他検体'
+        : 'Positive blood culture  血液培養陽性ボトル',
     ],
     ['Collected  採取日時', specimen?.collectedAt ? time(specimen.collectedAt) : '—'],
     ['Report subject  報告対象', `${model.subject.type} ${model.subject.id}`],
-    ['Fields  視野数', `${model.fields.length}${model.excluded.length ? ` (${model.excluded.length} not assessable: ${model.excluded.join(', ')})` : ''}`],
+    [
+      'Fields  視野数',
+      `${model.fields.length}${model.excluded.length ? ` (${model.excluded.length} not assessable: ${model.excluded.join(', ')})` : ''}`,
+    ],
     ['First field analysed  初回解析', model.fields[0] ? time(model.fields[0].stored.result.createdAt) : '—'],
     ['Report generated  作成日時', time(model.generatedAt)],
   ]);
@@ -203,7 +226,12 @@ export async function renderPdfReport(model: ReportModel, options: PdfReportOpti
     );
 
   heading('Engine and model  解析エンジン・モデル');
-  pairs(model.engines.map((e, i) => [`Engine ${model.engines.length > 1 ? i + 1 : ''}`.trim(), describeEngine(e)]));
+  pairs(
+    model.engines.map((e, i) => [
+      `Engine ${model.engines.length > 1 ? i + 1 : ''}`.trim(),
+      describeEngine(e),
+    ]),
+  );
   pairs([
     [
       'Model card',
@@ -213,12 +241,22 @@ export async function renderPdfReport(model: ReportModel, options: PdfReportOpti
     ],
     [
       'Scale  スケール',
-      [...new Set(model.fields.map((f) => `${f.stored.result.image.micronsPerPixel ?? '?'} μm/px (${f.stored.result.image.scaleSource})`))].join('; '),
+      [
+        ...new Set(
+          model.fields.map(
+            (f) =>
+              `${f.stored.result.image.micronsPerPixel ?? '?'} μm/px (${f.stored.result.image.scaleSource})`,
+          ),
+        ),
+      ].join('; '),
     ],
   ]);
 
   heading('Review and sign-off  確認・承認');
-  const corrected = model.fields.filter((f) => f.revision > 0 && (f.changes.moved || f.changes.relabelled || f.changes.deleted || f.changes.added));
+  const corrected = model.fields.filter(
+    (f) =>
+      f.revision > 0 && (f.changes.moved || f.changes.relabelled || f.changes.deleted || f.changes.added),
+  );
   const reviewers = [...new Map(model.fields.flatMap((f) => f.reviewers).map((r) => [r.id, r])).values()];
   pairs([
     ['Status  状態', final ? 'final  確定' : 'preliminary  仮'],
@@ -227,7 +265,10 @@ export async function renderPdfReport(model: ReportModel, options: PdfReportOpti
       'Corrections  修正',
       corrected.length
         ? corrected
-            .map((f) => `${f.name}: ${f.changes.moved} moved, ${f.changes.relabelled} relabelled, ${f.changes.deleted} deleted, ${f.changes.added} added`)
+            .map(
+              (f) =>
+                `${f.name}: ${f.changes.moved} moved, ${f.changes.relabelled} relabelled, ${f.changes.deleted} deleted, ${f.changes.added} added`,
+            )
             .join('; ')
         : 'none — engine output as analysed',
     ],
@@ -265,7 +306,10 @@ export async function renderPdfReport(model: ReportModel, options: PdfReportOpti
   );
   const shown = model.fields.map((f, i) => ({ f, img: options.images[i] ?? null })).filter((x) => x.img);
   if (shown.length < model.fields.length)
-    doc.moveDown(0.3).fontSize(8).text(`${model.fields.length - shown.length} field(s) without a thumbnail in this report.`);
+    doc
+      .moveDown(0.3)
+      .fontSize(8)
+      .text(`${model.fields.length - shown.length} field(s) without a thumbnail in this report.`);
   if (shown.some((x) => !x.img!.retained))
     doc
       .moveDown(0.3)
@@ -281,7 +325,7 @@ export async function renderPdfReport(model: ReportModel, options: PdfReportOpti
     ensure(cellH + 30);
     const y = doc.y + 6;
     for (let k = 0; k < 2 && i + k < shown.length; k++) {
-      const { f, img } = shown[i + k]!;
+      const { f, img } = shown[i + k];
       const x = PAGE.margin + k * (cellW + 12);
       doc.image(img!.png, x, y, { fit: [cellW, cellH], align: 'center' });
       const mpp = f.stored.result.image.micronsPerPixel;
@@ -319,7 +363,11 @@ export async function renderPdfReport(model: ReportModel, options: PdfReportOpti
         .fontSize(54)
         .fillColor('#c62828')
         .fillOpacity(0.13)
-        .text('PRELIMINARY 仮報告', 0, PAGE.height / 2 - 30, { width: PAGE.width, align: 'center', lineBreak: false });
+        .text('PRELIMINARY 仮報告', 0, PAGE.height / 2 - 30, {
+          width: PAGE.width,
+          align: 'center',
+          lineBreak: false,
+        });
       doc.restore();
       doc.fillOpacity(1).fillColor('black');
     }

@@ -124,7 +124,7 @@ export class ReportService {
   /** The annotated PNG of one field: boxes, labels, legend and scale bar. */
   async fieldPng(analysisId: string, maxSide = 2048): Promise<{ png: Buffer; retained: boolean }> {
     const model = await this.deps.specimens.reportForAnalysis(analysisId);
-    const image = await renderFieldImage(model.fields[0]!, this.deps.blobs, {
+    const image = await renderFieldImage(model.fields[0], this.deps.blobs, {
       maxSide,
       limits: this.deps.config.intake,
       boxLabels: true,

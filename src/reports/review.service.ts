@@ -114,7 +114,10 @@ export class ReviewService {
       throw new AppError('ERR_CONFLICT', `Analysis ${analysisId} is signed off; it can no longer change`);
     const specimenId = stored.result.specimen;
     if (specimenId && (await this.deps.specimens.get(specimenId))?.status === 'final')
-      throw new AppError('ERR_CONFLICT', `Specimen ${specimenId} is signed off; its fields can no longer change`);
+      throw new AppError(
+        'ERR_CONFLICT',
+        `Specimen ${specimenId} is signed off; its fields can no longer change`,
+      );
     const latest = await this.deps.reviews.latestRevision(analysisId);
     if (request.baseRevision !== undefined && request.baseRevision !== latest)
       throw new AppError(

@@ -155,9 +155,13 @@ export class SpecimenService {
     const stored = await this.deps.analyses.requireStored(id);
     const specimen = stored.result.specimen ? await this.deps.specimens.get(stored.result.specimen) : null;
     const model = await this.#model({ type: 'analysis', id }, specimen, [stored], stored.status, null);
-    const field = model.fields[0]!;
+    const field = model.fields[0];
     const status: ReportStatus = specimen?.status === 'final' ? 'final' : field.status;
-    return { ...model, status, signOff: field.signOff ?? (specimen?.status === 'final' ? specimen.signOff : null) };
+    return {
+      ...model,
+      status,
+      signOff: field.signOff ?? (specimen?.status === 'final' ? specimen.signOff : null),
+    };
   }
 
   /** Resolves an id given on the command line: a specimen first, else an analysis. */
@@ -178,7 +182,13 @@ export class SpecimenService {
     const fields = stored.map((s, i): ReportField => {
       const state = fieldState(s, revisions.get(s.result.id) ?? []);
       const fieldFinal = s.status === 'final' || specimen?.status === 'final';
-      return { ordinal: i + 1, name: `F${i + 1}`, stored: s, status: fieldFinal ? 'final' : 'preliminary', ...state };
+      return {
+        ordinal: i + 1,
+        name: `F${i + 1}`,
+        stored: s,
+        status: fieldFinal ? 'final' : 'preliminary',
+        ...state,
+      };
     });
     const { pooled, excluded } = poolSpecimen(
       fields.map((f) => ({ name: f.name, detections: f.detections, summary: f.summary })),

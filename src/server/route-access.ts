@@ -32,7 +32,11 @@ declare module 'fastify' {
   }
 }
 
-export const access = (role: Role, audit: string, secondFactor?: RouteAccess['secondFactor']): RouteAccess => ({
+export const access = (
+  role: Role,
+  audit: string,
+  secondFactor?: RouteAccess['secondFactor'],
+): RouteAccess => ({
   role,
   audit,
   ...(secondFactor ? { secondFactor } : {}),

@@ -139,7 +139,10 @@ export class AnalysesRepository {
   /** Marks one field, or every field of a specimen, final after sign-off. */
   async markFinal(target: { analysisId: string } | { specimenId: string }): Promise<void> {
     let q = this.db.updateTable('analyses').set({ status: 'final' });
-    q = 'analysisId' in target ? q.where('id', '=', target.analysisId) : q.where('specimen_id', '=', target.specimenId);
+    q =
+      'analysisId' in target
+        ? q.where('id', '=', target.analysisId)
+        : q.where('specimen_id', '=', target.specimenId);
     await q.execute();
   }
 

@@ -69,7 +69,11 @@ export class DeliveriesRepository {
   }
 
   async get(id: string): Promise<FhirDelivery | null> {
-    const row = await this.db.selectFrom('fhir_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('fhir_deliveries')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row ? toDelivery(row) : null;
   }
 
@@ -137,7 +141,12 @@ export class DeliveriesRepository {
   async requeue(id: string, now = new Date()): Promise<boolean> {
     const result = await this.db
       .updateTable('fhir_deliveries')
-      .set({ status: 'pending', attempts: 0, next_attempt_at: now.toISOString(), updated_at: now.toISOString() })
+      .set({
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: now.toISOString(),
+        updated_at: now.toISOString(),
+      })
       .where('id', '=', id)
       .where('status', '=', 'failed')
       .executeTakeFirst();

@@ -27,7 +27,12 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      recorded.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      recorded.push({
+        method: req.method!,
+        url: req.url!,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       const next = script.shift() ?? { status: 200 };
       res.writeHead(next.status, { 'content-type': 'application/fhir+json', ...next.headers });
       res.end(JSON.stringify({ resourceType: 'Bundle', type: 'transaction-response' }));
@@ -62,7 +67,11 @@ async function appWithEndpoint(extra: Record<string, string | number> = {}): Pro
 async function signedOffSpecimen(app: ReportTestApp, id: string): Promise<void> {
   await app.ctx.specimensRepository.admitField(id, null);
   await app.ctx.analyses.insert(fieldResult({ specimen: id }));
-  const res = await app.app.inject({ method: 'PUT', url: `/api/v1/specimens/${id}/review`, payload: { version: 1 } });
+  const res = await app.app.inject({
+    method: 'PUT',
+    url: `/api/v1/specimens/${id}/review`,
+    payload: { version: 1 },
+  });
   expect(res.statusCode).toBe(200);
 }
 
@@ -78,10 +87,19 @@ async function settled(app: ReportTestApp, id: string) {
 describe('FHIR delivery', () => {
   it('posts the final report on sign-off, retrying 503 and 500 until it is accepted', async () => {
     t = await appWithEndpoint();
-    script = [{ status: 503, headers: { 'retry-after': '0' } }, { status: 500 }, { status: 200, headers: { location: `${base}/Bundle/1` } }];
+    script = [
+      { status: 503, headers: { 'retry-after': '0' } },
+      { status: 500 },
+      { status: 200, headers: { location: `${base}/Bundle/1` } },
+    ];
     await signedOffSpecimen(t, 'SP-DELIVER');
     const delivery = await settled(t, 'SP-DELIVER');
-    expect(delivery).toMatchObject({ status: 'delivered', attempts: 3, lastStatus: 200, responseLocation: `${base}/Bundle/1` });
+    expect(delivery).toMatchObject({
+      status: 'delivered',
+      attempts: 3,
+      lastStatus: 200,
+      responseLocation: `${base}/Bundle/1`,
+    });
     expect(recorded).toHaveLength(3);
     for (const r of recorded) {
       expect(r.method).toBe('POST');
@@ -89,13 +107,13 @@ describe('FHIR delivery', () => {
       expect(r.headers['content-type']).toBe('application/fhir+json; charset=utf-8');
       expect(r.headers.authorization).toBe('Bearer test-token-123');
     }
-    const bundle = JSON.parse(recorded[2]!.body) as Bundle;
+    const bundle = JSON.parse(recorded[2].body) as Bundle;
     expect(bundle.type).toBe('transaction');
     expect(validateFhir(bundle)).toEqual([]);
-    const report = bundle.entry![0]!.resource as DiagnosticReport;
+    const report = bundle.entry![0].resource as DiagnosticReport;
     expect(report.status).toBe('final');
     // The same bundle every time, so the conditional PUTs make retries idempotent.
-    expect(recorded[0]!.body).toBe(recorded[2]!.body);
+    expect(recorded[0].body).toBe(recorded[2].body);
     const audits = t.audit.entries.filter((e) => e.action === 'fhir.delivery');
     expect(audits.map((a) => a.outcome)).toEqual(['failure', 'failure', 'success']);
     expect(audits.map((a) => a.details?.httpStatus)).toEqual([503, 500, 200]);

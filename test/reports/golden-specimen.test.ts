@@ -20,7 +20,10 @@ let t: ReportTestApp;
 let engineVersion: string;
 
 beforeAll(async () => {
-  t = await createReportTestApp({ 'storage.retainImages': true, 'reports.siteName': 'Test Hospital Laboratory' });
+  t = await createReportTestApp({
+    'storage.retainImages': true,
+    'reports.siteName': 'Test Hospital Laboratory',
+  });
   const created = await t.app.inject({
     method: 'POST',
     url: '/api/v1/specimens',
@@ -41,7 +44,10 @@ afterAll(async () => {
 });
 
 const bundleOf = async (query = ''): Promise<Bundle> => {
-  const res = await t.app.inject({ method: 'GET', url: `/api/v1/specimens/${SPECIMEN}/report.fhir.json${query}` });
+  const res = await t.app.inject({
+    method: 'GET',
+    url: `/api/v1/specimens/${SPECIMEN}/report.fhir.json${query}`,
+  });
   expect(res.statusCode).toBe(200);
   expect(res.headers['content-type']).toContain('application/fhir+json');
   return res.json();
@@ -90,28 +96,28 @@ describe('golden specimen', () => {
     const bundle = await bundleOf();
     expect(validateFhir(bundle)).toEqual([]);
     const [report] = resources<DiagnosticReport>(bundle, 'DiagnosticReport');
-    expect(report!.status).toBe('preliminary');
-    expect(report!.category![0]!.coding![0]).toMatchObject({
+    expect(report.status).toBe('preliminary');
+    expect(report.category![0].coding![0]).toMatchObject({
       system: 'http://terminology.hl7.org/CodeSystem/v2-0074',
       code: 'MB',
     });
-    expect(report!.code.coding![0]).toMatchObject({ system: 'http://loinc.org', code: '87969-2' });
-    expect(report!.conclusion).toContain('グラム陽性球菌（ブドウ状）');
+    expect(report.code.coding![0]).toMatchObject({ system: 'http://loinc.org', code: '87969-2' });
+    expect(report.conclusion).toContain('グラム陽性球菌（ブドウ状）');
     const observations = resources<Observation>(bundle, 'Observation');
     const gpc = observations.find((o) => o.valueCodeableConcept?.coding?.[0]?.code === '70003006');
     expect(gpc).toBeDefined();
     expect(gpc!.status).toBe('preliminary');
-    expect(gpc!.code.coding![0]!.code).toBe('87969-2');
-    expect(gpc!.method!.coding![0]!.code).toBe('62777006');
+    expect(gpc!.code.coding![0].code).toBe('87969-2');
+    expect(gpc!.method!.coding![0].code).toBe('62777006');
     // References resolve inside the bundle: Specimen, Device (engine and version) and Media.
     const urls = new Map((bundle.entry ?? []).map((e) => [e.fullUrl, e.resource]));
     expect(urls.get(gpc!.specimen!.reference)?.resourceType).toBe('Specimen');
     const device = urls.get(gpc!.device!.reference) as { resourceType: string; version: { value: string }[] };
     expect(device.resourceType).toBe('Device');
-    expect(device.version[0]!.value).toBe(engineVersion);
-    expect(report!.media).toHaveLength(3);
-    for (const m of report!.media!) expect(urls.get(m.link.reference)?.resourceType).toBe('Media');
-    expect(report!.result).toHaveLength(observations.length);
+    expect(device.version[0].value).toBe(engineVersion);
+    expect(report.media).toHaveLength(3);
+    for (const m of report.media!) expect(urls.get(m.link.reference)?.resourceType).toBe('Media');
+    expect(report.result).toHaveLength(observations.length);
     // Conditional PUTs on identifiers make re-delivery idempotent.
     for (const e of bundle.entry ?? []) expect(e.request!.method).toBe('PUT');
     // The same report always has the same internal ids.
@@ -122,14 +128,16 @@ describe('golden specimen', () => {
     const bundle = await bundleOf('?profile=jp-core');
     expect(validateFhir(bundle)).toEqual([]);
     const [report] = resources<DiagnosticReport>(bundle, 'DiagnosticReport');
-    expect(report!.meta!.profile).toEqual([
+    expect(report.meta!.profile).toEqual([
       'http://jpfhir.jp/fhir/core/StructureDefinition/JP_DiagnosticReport_Microbiology',
     ]);
-    expect(report!.category![0]!.coding![0]!.code).toBe('LP7819-8');
-    expect(report!.code.coding!.map((c) => c.code)).toEqual(['18725-2', '87969-2']);
+    expect(report.category![0].coding![0].code).toBe('LP7819-8');
+    expect(report.code.coding!.map((c) => c.code)).toEqual(['18725-2', '87969-2']);
     const [obs] = resources<Observation>(bundle, 'Observation');
-    expect(obs!.meta!.profile).toEqual(['http://jpfhir.jp/fhir/core/StructureDefinition/JP_Observation_Microbiology']);
-    expect(obs!.category!.map((c) => c.coding![0]!.code)).toEqual(['laboratory', '18725-2', 'gram-stain']);
+    expect(obs.meta!.profile).toEqual([
+      'http://jpfhir.jp/fhir/core/StructureDefinition/JP_Observation_Microbiology',
+    ]);
+    expect(obs.category!.map((c) => c.coding![0].code)).toEqual(['laboratory', '18725-2', 'gram-stain']);
   });
 
   it('signs off: the report becomes final, and no more fields can join', async () => {
@@ -147,9 +155,14 @@ describe('golden specimen', () => {
       payload: { version: 3, comment: 'Agrees with the smear' },
     });
     expect(signed.statusCode).toBe(200);
-    expect(signed.json()).toMatchObject({ status: 'final', signOff: { method: 'single-user', comment: 'Agrees with the smear' } });
+    expect(signed.json()).toMatchObject({
+      status: 'final',
+      signOff: { method: 'single-user', comment: 'Agrees with the smear' },
+    });
 
-    const pdf = await readPdf((await t.app.inject({ method: 'GET', url: `/api/v1/specimens/${SPECIMEN}/report.pdf` })).rawPayload);
+    const pdf = await readPdf(
+      (await t.app.inject({ method: 'GET', url: `/api/v1/specimens/${SPECIMEN}/report.pdf` })).rawPayload,
+    );
     expect(pdf.text).toContain('FINAL');
     expect(pdf.text).toContain('確定報告');
     expect(pdf.text).not.toContain('PRELIMINARY');
@@ -158,14 +171,20 @@ describe('golden specimen', () => {
     const bundle = await bundleOf();
     expect(validateFhir(bundle)).toEqual([]);
     const [report] = resources<DiagnosticReport>(bundle, 'DiagnosticReport');
-    expect(report!.status).toBe('final');
-    expect(report!.resultsInterpreter![0]!.display).toBe('Local user (single-user mode)');
+    expect(report.status).toBe('final');
+    expect(report.resultsInterpreter![0].display).toBe('Local user (single-user mode)');
     for (const o of resources<Observation>(bundle, 'Observation')) expect(o.status).toBe('final');
 
-    const late = await postField(t.app, await generatedFieldPng(14, ['s_aureus', 'rbc']), { specimen: SPECIMEN });
+    const late = await postField(t.app, await generatedFieldPng(14, ['s_aureus', 'rbc']), {
+      specimen: SPECIMEN,
+    });
     expect(late.statusCode).toBe(409);
     expect(late.json.code).toBe('ERR_CONFLICT');
-    const again = await t.app.inject({ method: 'PUT', url: `/api/v1/specimens/${SPECIMEN}/review`, payload: { version: 4 } });
+    const again = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/specimens/${SPECIMEN}/review`,
+      payload: { version: 4 },
+    });
     expect(again.statusCode).toBe(409);
     const list = (await t.app.inject({ method: 'GET', url: `/api/v1/analyses?specimen=${SPECIMEN}` })).json();
     expect(list.items.map((i: { status: string }) => i.status)).toEqual(['final', 'final', 'final']);
@@ -178,7 +197,9 @@ describe('golden specimen', () => {
     expect(actions).toContain('report.export:success');
     expect(actions).toContain('review.sign-off:failure');
     expect(actions).toContain('review.sign-off:success');
-    const pdfExports = t.audit.entries.filter((e) => e.action === 'report.export' && e.details?.format === 'pdf');
+    const pdfExports = t.audit.entries.filter(
+      (e) => e.action === 'report.export' && e.details?.format === 'pdf',
+    );
     expect(pdfExports.length).toBe(2);
     expect(pdfExports[0]).toMatchObject({ actor: 'local', target: { type: 'specimen', id: SPECIMEN } });
   });

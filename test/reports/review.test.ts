@@ -47,16 +47,26 @@ describe('field review', () => {
       comment: 'one rod is a coccus pair',
     });
     expect(body.review.current.detections).toHaveLength(6);
-    expect(body.review.current.summary.finding.en).toBe('Gram-positive cocci in clusters and Gram-positive cocci in pairs');
+    expect(body.review.current.summary.finding.en).toBe(
+      'Gram-positive cocci in clusters and Gram-positive cocci in pairs',
+    );
     expect(body.review.current.summary.gram).toEqual({ positive: 5, negative: 0 });
     const added = body.review.current.detections.at(-1);
-    expect(added).toMatchObject({ label: 's_aureus', morphotype: 'gpc_clusters', gram: 'positive', score: 1, from: null });
+    expect(added).toMatchObject({
+      label: 's_aureus',
+      morphotype: 'gpc_clusters',
+      gram: 'positive',
+      score: 1,
+      from: null,
+    });
 
     // GET shows the same; the stored engine output is unchanged.
     const got = (await t.app.inject({ method: 'GET', url: `/api/v1/analyses/${result.id}` })).json();
     expect(got.summary).toEqual(result.summary);
     expect(got.review.revision).toBe(1);
-    const review = (await t.app.inject({ method: 'GET', url: `/api/v1/analyses/${result.id}/review` })).json();
+    const review = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/analyses/${result.id}/review` })
+    ).json();
     expect(review.original.detections).toEqual(result.detections);
     expect(review.history).toHaveLength(1);
     expect(review.history[0]).toMatchObject({ revision: 1, action: 'correction' });
@@ -74,7 +84,10 @@ describe('field review', () => {
   it('infers origins by overlap when clients send whole detections without `from`', async () => {
     const result = fieldResult();
     await t.ctx.analyses.insert(result);
-    const shifted = result.detections.map((d) => ({ ...d, box: [d.box[0] + 1, d.box[1], d.box[2] + 1, d.box[3]] }));
+    const shifted = result.detections.map((d) => ({
+      ...d,
+      box: [d.box[0] + 1, d.box[1], d.box[2] + 1, d.box[3]],
+    }));
     const res = await put(result.id, { detections: shifted.slice(1), signOff: false });
     expect(res.statusCode).toBe(200);
     expect(res.json().review.changes).toEqual({ kept: 0, moved: 5, relabelled: 0, deleted: 1, added: 0 });
@@ -88,7 +101,12 @@ describe('field review', () => {
       { detections: [{ box: [10, 10, 500, 20], label: 's_aureus' }] },
       { detections: [{ box: [10, 10, 20, 20], label: 'not_a_label' }] },
       { detections: [{ box: [10, 10, 20, 20], label: 's_aureus', from: 99 }] },
-      { detections: [{ box: [10, 10, 20, 20], label: 's_aureus', from: 0 }, { box: [10, 10, 20, 20], label: 's_aureus', from: 0 }] },
+      {
+        detections: [
+          { box: [10, 10, 20, 20], label: 's_aureus', from: 0 },
+          { box: [10, 10, 20, 20], label: 's_aureus', from: 0 },
+        ],
+      },
       { detections: [{ box: [10, 10, 20], label: 's_aureus' }] },
       { comment: 'nothing to do' },
       { detections: [], extra: true },
@@ -140,15 +158,25 @@ describe('field review', () => {
 
   it('refuses to sign off an empty specimen, and reviews of fields in a signed-off specimen', async () => {
     await t.app.inject({ method: 'POST', url: '/api/v1/specimens', payload: { id: 'SP-EMPTY' } });
-    const empty = await t.app.inject({ method: 'PUT', url: '/api/v1/specimens/SP-EMPTY/review', payload: { version: 0 } });
+    const empty = await t.app.inject({
+      method: 'PUT',
+      url: '/api/v1/specimens/SP-EMPTY/review',
+      payload: { version: 0 },
+    });
     expect(empty.statusCode).toBe(409);
     const result = fieldResult({ specimen: 'SP-ONE' });
     await t.ctx.specimensRepository.admitField('SP-ONE', null);
     await t.ctx.analyses.insert(result);
-    const signed = await t.app.inject({ method: 'PUT', url: '/api/v1/specimens/SP-ONE/review', payload: { version: 1 } });
+    const signed = await t.app.inject({
+      method: 'PUT',
+      url: '/api/v1/specimens/SP-ONE/review',
+      payload: { version: 1 },
+    });
     expect(signed.statusCode).toBe(200);
     expect((await put(result.id, { detections: [] })).statusCode).toBe(409);
-    const review = (await t.app.inject({ method: 'GET', url: `/api/v1/analyses/${result.id}/review` })).json();
+    const review = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/analyses/${result.id}/review` })
+    ).json();
     expect(review.status).toBe('final');
     expect(review.signOff.by.id).toBe('local');
   });

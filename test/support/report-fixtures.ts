@@ -58,17 +58,27 @@ export async function createReportTestApp(
 }
 
 /** A generated field as PNG bytes (exact ground truth is in the synth module's own tests). */
-export async function generatedFieldPng(seed: number, labels: LabelKey[], width = 640, height = 480): Promise<Buffer> {
+export async function generatedFieldPng(
+  seed: number,
+  labels: LabelKey[],
+  width = 640,
+  height = 480,
+): Promise<Buffer> {
   const field = renderField({ seed, width, height, labels, site: 0 });
   return encodePng(field.raster);
 }
 
 /** A multipart/form-data body with one file field `image` and text fields. */
-export function multipart(image: Buffer, fields: Record<string, string> = {}): { body: Buffer; contentType: string } {
+export function multipart(
+  image: Buffer,
+  fields: Record<string, string> = {},
+): { body: Buffer; contentType: string } {
   const boundary = `----gramscope${Math.random().toString(16).slice(2)}`;
   const parts: Buffer[] = [];
   for (const [name, value] of Object.entries(fields)) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+    parts.push(
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`),
+    );
   }
   parts.push(
     Buffer.from(
@@ -86,7 +96,12 @@ export async function postField(
   fields: Record<string, string> = {},
 ): Promise<{ statusCode: number; json: Record<string, unknown> }> {
   const { body, contentType } = multipart(image, fields);
-  const res = await app.inject({ method: 'POST', url: '/api/v1/analyses', payload: body, headers: { 'content-type': contentType } });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/analyses',
+    payload: body,
+    headers: { 'content-type': contentType },
+  });
   return { statusCode: res.statusCode, json: res.json() };
 }
 

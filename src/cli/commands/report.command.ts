@@ -24,7 +24,9 @@ const FORMATS = ['pdf', 'fhir', 'csv', 'detectionsCsv', 'json', 'png'] as const;
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('Export the report of a specimen (or of one analysis): PDF, FHIR R4, CSV, JSON or annotated PNGs')
+    .description(
+      'Export the report of a specimen (or of one analysis): PDF, FHIR R4, CSV, JSON or annotated PNGs',
+    )
     .argument('<id>', 'specimen id, or analysis id')
     .option('--pdf', 'PDF report (written to --out, default gramscope-<id>.pdf)')
     .option('--fhir', 'FHIR R4 transaction Bundle (JSON)')
@@ -48,19 +50,21 @@ async function report(id: string, options: ReportOptions): Promise<void> {
     throw usageError(`--profile must be r4 or jp-core, got "${options.profile}"`);
   const config = loadConfig(process.env, { 'storage.dataDir': options.data });
   // Audit lines go to stderr so standard output carries only the export.
-  const audit = createLogAuditRecorder(pino({ level: 'info', base: { component: 'audit' } }, pino.destination(2)));
+  const audit = createLogAuditRecorder(
+    pino({ level: 'info', base: { component: 'audit' } }, pino.destination(2)),
+  );
   const ctx = await createAppContext(config, { audit });
   try {
     const model = await ctx.specimens.reportFor(id);
     const subject = model.subject;
-    const format = chosen[0]!;
+    const format = chosen[0];
     let output: Buffer | string;
     switch (format) {
       case 'pdf':
         output = await ctx.reports.pdf(model);
         break;
       case 'fhir':
-        output = `${JSON.stringify(await ctx.reports.fhir(model, options.profile as 'r4' | 'jp-core' | undefined), null, 2)}\n`;
+        output = `${JSON.stringify(await ctx.reports.fhir(model, options.profile), null, 2)}\n`;
         break;
       case 'csv':
         output = ctx.reports.csv(model, 'analyses');
@@ -90,7 +94,8 @@ async function report(id: string, options: ReportOptions): Promise<void> {
         return;
       }
     }
-    const target = options.out ?? (format === 'pdf' ? `gramscope-${id.replace(/[^A-Za-z0-9._-]/g, '_')}.pdf` : undefined);
+    const target =
+      options.out ?? (format === 'pdf' ? `gramscope-${id.replace(/[^A-Za-z0-9._-]/g, '_')}.pdf` : undefined);
     if (target) {
       await writeFile(target, output);
       process.stderr.write(`gramscope: wrote ${target} (${model.status})\n`);

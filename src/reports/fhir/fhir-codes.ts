@@ -21,7 +21,8 @@ export const SYSTEMS = {
 } as const;
 
 export const PROFILES = {
-  jpDiagnosticReportMicrobiology: 'http://jpfhir.jp/fhir/core/StructureDefinition/JP_DiagnosticReport_Microbiology',
+  jpDiagnosticReportMicrobiology:
+    'http://jpfhir.jp/fhir/core/StructureDefinition/JP_DiagnosticReport_Microbiology',
   jpObservationMicrobiology: 'http://jpfhir.jp/fhir/core/StructureDefinition/JP_Observation_Microbiology',
 } as const;
 

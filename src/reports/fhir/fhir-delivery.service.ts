@@ -69,7 +69,10 @@ export class FhirDeliveryService {
     if (!(await this.deps.deliveries.requeue(id, this.#now()))) {
       const existing = await this.deps.deliveries.get(id);
       if (!existing) throw new AppError('ERR_NOT_FOUND', `No delivery with id ${id}`);
-      throw new AppError('ERR_CONFLICT', `Delivery ${id} is ${existing.status}; only failed ones can be retried`);
+      throw new AppError(
+        'ERR_CONFLICT',
+        `Delivery ${id} is ${existing.status}; only failed ones can be retried`,
+      );
     }
     this.#schedule(id, 0, 0);
     return (await this.deps.deliveries.get(id))!;

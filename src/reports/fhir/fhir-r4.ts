@@ -41,7 +41,7 @@ export interface FhirOptions {
 /** A stable urn:uuid from a key, so the same report always has the same internal references. */
 export function stableUuid(key: string): string {
   const h = createHash('sha256').update(key).digest('hex');
-  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  const variant = ((parseInt(h[16], 16) & 0x3) | 0x8).toString(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
@@ -81,15 +81,23 @@ export function buildFhirBundle(model: ReportModel, options: FhirOptions): Bundl
   const deviceRefs = model.engines.map((e) => add(buildDevice(e, identifier(deviceKey(e))), deviceKey(e)));
 
   // Specimen.
-  const specimenId = model.specimen?.id ?? model.fields[0]?.stored.result.specimen ?? `analysis-${model.subject.id}`;
+  const specimenId =
+    model.specimen?.id ?? model.fields[0]?.stored.result.specimen ?? `analysis-${model.subject.id}`;
   const specimen: Specimen = {
     resourceType: 'Specimen',
     identifier: identifier(`specimen/${specimenId}`),
     ...(model.specimen?.accession
-      ? { accessionIdentifier: { type: { coding: [CODES.accessionIdentifier] }, value: model.specimen.accession } }
+      ? {
+          accessionIdentifier: {
+            type: { coding: [CODES.accessionIdentifier] },
+            value: model.specimen.accession,
+          },
+        }
       : {}),
     status: 'available',
-    type: blood ? { coding: [CODES.bloodSpecimen], text: 'Positive blood culture' } : { text: 'Other specimen' },
+    type: blood
+      ? { coding: [CODES.bloodSpecimen], text: 'Positive blood culture' }
+      : { text: 'Other specimen' },
     ...(model.specimen?.collectedAt ? { collection: { collectedDateTime: model.specimen.collectedAt } } : {}),
   };
   const specimenRef = add(specimen, `specimen/${specimenId}`);
@@ -121,7 +129,11 @@ export function buildFhirBundle(model: ReportModel, options: FhirOptions): Bundl
 
   // Observations: one per organism morphotype seen, or one "No organisms seen".
   const category: CodeableConcept[] = jp
-    ? [{ coding: [CODES.jpLaboratory] }, { coding: [CODES.jpMicrobiologyStudies] }, { coding: [CODES.jpGramStain] }]
+    ? [
+        { coding: [CODES.jpLaboratory] },
+        { coding: [CODES.jpMicrobiologyStudies] },
+        { coding: [CODES.jpGramStain] },
+      ]
     : [{ coding: [CODES.laboratoryCategory] }];
   const code: CodeableConcept = {
     coding: [
@@ -156,7 +168,13 @@ export function buildFhirBundle(model: ReportModel, options: FhirOptions): Bundl
         {
           ...observationBase(value),
           dataAbsentReason: {
-            coding: [{ system: 'http://terminology.hl7.org/CodeSystem/data-absent-reason', code: 'error', display: 'Error' }],
+            coding: [
+              {
+                system: 'http://terminology.hl7.org/CodeSystem/data-absent-reason',
+                code: 'error',
+                display: 'Error',
+              },
+            ],
             text: `${model.pooled.finding.en} / ${model.pooled.finding.ja}`,
           },
         },
@@ -193,7 +211,12 @@ export function buildFhirBundle(model: ReportModel, options: FhirOptions): Bundl
               { code: { coding: [CODES.organismCount] }, valueInteger: m.count },
               {
                 code: { coding: [CODES.organismShare] },
-                valueQuantity: { value: Math.round(m.share * 1000) / 10, unit: '%', system: SYSTEMS.ucum, code: '%' },
+                valueQuantity: {
+                  value: Math.round(m.share * 1000) / 10,
+                  unit: '%',
+                  system: SYSTEMS.ucum,
+                  code: '%',
+                },
               },
             ],
           },
@@ -248,7 +271,9 @@ export function buildFhirBundle(model: ReportModel, options: FhirOptions): Bundl
     category: jp
       ? [{ coding: [CODES.jpReportCategory] }, { coding: [CODES.microbiologyCategory] }]
       : [{ coding: [CODES.microbiologyCategory] }],
-    code: jp ? { coding: [CODES.jpReportCode, gramStainCode], text: 'Gram stain' } : { coding: [gramStainCode], text: 'Gram stain' },
+    code: jp
+      ? { coding: [CODES.jpReportCode, gramStainCode], text: 'Gram stain' }
+      : { coding: [gramStainCode], text: 'Gram stain' },
     effectiveDateTime: effective,
     issued,
     ...(model.signOff ? { resultsInterpreter: [{ display: model.signOff.by.name }] } : {}),
@@ -265,16 +290,14 @@ export function buildFhirBundle(model: ReportModel, options: FhirOptions): Bundl
   return {
     resourceType: 'Bundle',
     type: 'transaction',
-    entry: ordered.map(
-      (e): BundleEntry => ({
-        fullUrl: e.fullUrl,
-        resource: e.resource,
-        request: {
-          method: 'PUT',
-          url: `${e.resource.resourceType}?identifier=${encodeURIComponent(system)}|${encodeURIComponent(e.identifierValue)}`,
-        },
-      }),
-    ),
+    entry: ordered.map((e): BundleEntry => ({
+      fullUrl: e.fullUrl,
+      resource: e.resource,
+      request: {
+        method: 'PUT',
+        url: `${e.resource.resourceType}?identifier=${encodeURIComponent(system)}|${encodeURIComponent(e.identifierValue)}`,
+      },
+    })),
   };
 }
 

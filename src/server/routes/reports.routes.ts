@@ -199,7 +199,11 @@ export const reportsRoutes =
     );
 
     // Exports ---------------------------------------------------------------------------------------
-    const exportsFor = (kind: 'specimen' | 'analysis', prefix: string, Params: typeof SpecimenParams | typeof AnalysisParams) => {
+    const exportsFor = (
+      kind: 'specimen' | 'analysis',
+      prefix: string,
+      Params: typeof SpecimenParams | typeof AnalysisParams,
+    ) => {
       const subject = (id: string): Subject => ({ type: kind, id });
       const target = (id: string) => ({ type: kind, id });
 
@@ -245,7 +249,8 @@ export const reportsRoutes =
             ctx,
             request,
             target(request.params.id),
-            async () => ctx.reports.fhir(await ctx.reports.model(subject(request.params.id)), request.query.profile),
+            async () =>
+              ctx.reports.fhir(await ctx.reports.model(subject(request.params.id)), request.query.profile),
             { format: 'fhir', profile: request.query.profile ?? ctx.config.fhir.profile },
           );
           return reply.type('application/fhir+json; charset=utf-8').send(JSON.stringify(bundle));
@@ -275,9 +280,10 @@ export const reportsRoutes =
             { format: `csv-${kindOfCsv}` },
           );
           // The BOM makes spreadsheet programs read the Japanese finding as UTF-8.
-          return attachment(reply.type('text/csv; charset=utf-8'), `gramscope-${request.params.id}-${kindOfCsv}.csv`).send(
-            `\uFEFF${csv}`,
-          );
+          return attachment(
+            reply.type('text/csv; charset=utf-8'),
+            `gramscope-${request.params.id}-${kindOfCsv}.csv`,
+          ).send(`\uFEFF${csv}`);
         },
       );
 
@@ -320,8 +326,11 @@ export const reportsRoutes =
         },
       },
       async (request, reply) => {
-        const image = await audited(ctx, request, { type: 'analysis', id: request.params.id }, () =>
-          ctx.reports.fieldPng(request.params.id),
+        const image = await audited(
+          ctx,
+          request,
+          { type: 'analysis', id: request.params.id },
+          () => ctx.reports.fieldPng(request.params.id),
           { format: 'png' },
         );
         return reply
