@@ -4,7 +4,10 @@
  */
 import path from 'node:path';
 import type { Config } from '../config/config.schema.js';
+import { availableParallelism } from 'node:os';
 import { AnalysisService, type AnalysisObserver } from '../analysis/analysis.service.js';
+import { builtInEngineModule, loadEngineDescriptors } from '../analysis/engine-modules.js';
+import { InferencePool } from '../analysis/inference-pool.js';
 import { createEngineRegistry } from '../engines/index.js';
 import type { EngineDescriptor } from '../engines/engine.js';
 import type { EngineRegistry } from '../engines/engine-registry.js';
@@ -40,18 +43,27 @@ export interface AppContext {
   readonly fhirDelivery: FhirDeliveryService;
   /** Where views, exports, reviews and deliveries are audited (the security audit log once wired). */
   readonly audit: AuditRecorder;
+  /** Worker threads running the engines, or null when engines run inline. */
+  readonly pool: InferencePool | null;
   /** Observers the HTTP layer attaches (metrics). */
   readonly observers: AnalysisObserver[];
   close(): Promise<void>;
 }
 
 export interface CreateContextOptions {
-  /** Engines to register instead of the built-in ones (tests). */
+  /** Engines to register instead of the built-in ones, run inline (tests). */
   engines?: readonly EngineDescriptor[];
   /** Audit recorder (tests pass a memory one; default: structured log lines). */
   audit?: AuditRecorder;
   /** fetch used for FHIR delivery (tests). */
   fetch?: typeof fetch;
+  /** Modules whose engines run on worker threads instead of the built-in ones (tests). */
+  engineModules?: readonly string[];
+}
+
+/** Analyses at once: the configured figure, else one per core this process may use. */
+export function analysisConcurrency(config: Readonly<Config>): number {
+  return config.analysis.concurrency || availableParallelism();
 }
 
 export async function createAppContext(
@@ -63,7 +75,21 @@ export async function createAppContext(
     databaseUrl: config.storage.databaseUrl,
   });
   const blobs = new FileBlobStore(path.join(config.storage.dataDir, 'blobs'));
-  const engines = createEngineRegistry(options.engines);
+  let pool: InferencePool | null = null;
+  let engines;
+  if (options.engines || !config.analysis.threads) {
+    engines = createEngineRegistry(options.engines);
+  } else {
+    const modules = options.engineModules ? [...options.engineModules] : [builtInEngineModule()];
+    pool = new InferencePool({
+      threads: analysisConcurrency(config),
+      engineModules: modules,
+      preload: config.analysis.defaultEngine,
+      workerMemoryMb: config.analysis.workerMemoryMb,
+    });
+    const descriptors = await loadEngineDescriptors(modules);
+    engines = createEngineRegistry(descriptors.map((d) => pool!.wrap(d)));
+  }
   const analyses = new AnalysesRepository(store.db);
   const profiles = new ProfilesRepository(store.db);
   for (const profile of BUNDLED_PROFILES) await profiles.ensure(profile);
@@ -78,6 +104,7 @@ export async function createAppContext(
     profiles,
     blobs,
     specimens: specimensRepository,
+    concurrency: analysisConcurrency(config),
     observer: { onAnalysis: (...args) => observers.forEach((o) => o.onAnalysis?.(...args)) },
   });
   const audit =
@@ -119,10 +146,12 @@ export async function createAppContext(
     reports,
     fhirDelivery,
     audit,
+    pool,
     observers,
     async close() {
       await fhirDelivery.close();
       await engines.dispose();
+      await pool?.destroy();
       await store.close();
     },
   };

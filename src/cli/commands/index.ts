@@ -3,6 +3,7 @@ import { registerAnalyze } from './analyze.command.js';
 import { registerBench } from './bench.command.js';
 import { registerReport } from './report.command.js';
 import { registerServe } from './serve.command.js';
+import { registerDatasetCommand } from './dataset.command.js';
 import { registerSynthCommand } from './synth.command.js';
 
 /** Every command registers itself here, one line each. */
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerBench(program);
   registerSynthCommand(program);
   registerReport(program);
+  registerDatasetCommand(program);
 }
