@@ -90,10 +90,14 @@ export class ReviewService {
     };
   }
 
-  /** The engine's result as stored, with its review state under `review`. */
+  /**
+   * The engine's result as stored, with its review state under `review` once there is one (a field
+   * nobody has reviewed is returned exactly as analysed).
+   */
   async resultWithReview(analysisId: string): Promise<AnalysisResult> {
     const review = await this.getFieldReview(analysisId);
     const stored = await this.deps.analyses.requireStored(analysisId);
+    if (review.revision === 0 && review.status === 'preliminary') return stored.result;
     return { ...stored.result, review: toReviewSummary(review) };
   }
 
