@@ -58,6 +58,8 @@ describe('gramscope eval', () => {
     const truths = loaded.dataset.images.map((img) => img.annotations.map(truthDetection));
     const perfect = await evaluateDataset(loaded, data, {
       engine: 'scripted',
+      // One at a time, so the n-th call is the n-th field.
+      workers: 1,
       engines: [scriptedEngine((_w, call) => truths[call])],
     });
     expect(perfect.report.map50).toBe(1);
@@ -70,6 +72,7 @@ describe('gramscope eval', () => {
     // Keep every other box: recall 1/2 and, per class, AP = 51/101 (precision 1 up to recall 0.5).
     const half = await evaluateDataset(loaded, data, {
       engine: 'scripted',
+      workers: 1,
       engines: [scriptedEngine((_w, call) => truths[call].filter((_, i) => i % 2 === 0))],
     });
     for (const [cls, m] of Object.entries(half.report.perClass)) {
