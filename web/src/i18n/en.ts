@@ -286,6 +286,12 @@ export const en = {
     notes: 'Notes',
     umPerPx: 'µm per pixel',
     default: 'Default',
+    newProfile: 'Add a calibration profile',
+    addProfile: 'Add profile',
+    profileCreated: 'Profile {{name}} added.',
+    profileHelp:
+      'Measure micrometres per pixel with a stage micrometer for this microscope, objective and camera.',
+    confirmDelete: 'Delete {{name}}',
     noProfiles: 'No calibration profiles.',
     retentionAnalyses: 'Keep analyses for',
     retentionImages: 'Keep images for',
@@ -325,7 +331,6 @@ export const en = {
     keepAnalyses: 'Analysis results: {{period}}.',
     keepImages: 'Images: {{period}}.',
     keepAudit: 'Audit log: {{period}}.',
-    noRetention: 'No retention period is configured: results are kept until an administrator deletes them.',
     singleUserAccess:
       'There are no accounts: anyone using this computer can see and change everything. The server refuses to listen on the network in this mode.',
     rolesIntro: 'People see and do only what their role allows:',

@@ -287,6 +287,12 @@ export const ja: Messages = {
     notes: 'メモ',
     umPerPx: 'µm／ピクセル',
     default: '既定',
+    newProfile: '校正プロファイルを追加',
+    addProfile: 'プロファイルを追加',
+    profileCreated: 'プロファイル {{name}} を追加しました。',
+    profileHelp:
+      'この顕微鏡・対物レンズ・カメラの1ピクセルあたりのマイクロメートルを対物ミクロメーターで測定してください。',
+    confirmDelete: '{{name}} を削除',
     noProfiles: '校正プロファイルはありません。',
     retentionAnalyses: '解析結果の保存期間',
     retentionImages: '画像の保存期間',
@@ -325,7 +331,6 @@ export const ja: Messages = {
     keepAnalyses: '解析結果：{{period}}。',
     keepImages: '画像：{{period}}。',
     keepAudit: '監査ログ：{{period}}。',
-    noRetention: '保存期間は設定されていません。結果は管理者が削除するまで保存されます。',
     singleUserAccess:
       'アカウントはありません。このコンピューターを使う人は誰でもすべてを閲覧・変更できます。このモードではネットワークからの接続を受け付けません。',
     rolesIntro: '各自のロールで許可された範囲だけを閲覧・操作できます：',

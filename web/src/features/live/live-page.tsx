@@ -238,7 +238,17 @@ export default function LivePage() {
     <div className="live" data-testid="live">
       <div className="live-stage">
         <div className="live-media" hidden={phase === 'idle'}>
-          <video ref={videoRef} muted playsInline data-testid="live-video" />
+          <video
+            ref={videoRef}
+            muted
+            playsInline
+            data-testid="live-video"
+            onLoadedMetadata={(e) => {
+              const v = e.currentTarget;
+              if (v.videoWidth && v.videoHeight)
+                v.style.setProperty('--aspect', String(v.videoWidth / v.videoHeight));
+            }}
+          />
           {result && running && (
             <svg
               viewBox={`0 0 ${result.image.width} ${result.image.height}`}
