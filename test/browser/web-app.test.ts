@@ -260,6 +260,21 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
     await expect.poll(() => rows.count()).toBe(profiles.items.length);
     await saveScreenshot(page, 'admin-profiles');
 
+    // Add a calibration profile through the form, see it listed and stored, then delete it.
+    const form = page.locator('form.profile-form');
+    await form.getByLabel('Profile').fill('Lab-2 Olympus 100x');
+    await form.getByLabel('Microscope').fill('Olympus BX43');
+    await form.getByLabel('Camera').fill('DP23');
+    await form.getByLabel('Objective').fill('100x/1.30 oil');
+    await form.getByLabel('µm per pixel').fill('0.0625');
+    await form.getByRole('button', { name: 'Add profile' }).click();
+    await expect.poll(() => rows.count()).toBe(profiles.items.length + 1);
+    const stored = await api<{ items: { name: string; micronsPerPixel: number }[] }>('/api/v1/profiles');
+    expect(stored.items.find((p) => p.name === 'Lab-2 Olympus 100x')?.micronsPerPixel).toBe(0.0625);
+    await page.getByRole('button', { name: 'Remove: Lab-2 Olympus 100x' }).click();
+    await page.getByRole('button', { name: 'Delete Lab-2 Olympus 100x' }).click();
+    await expect.poll(() => rows.count()).toBe(profiles.items.length);
+
     // Sections whose API has not landed say so instead of showing anything made up.
     await page.goto(`${server.url}/#/admin/users`);
     const users = await fetch(`${server.url}/api/v1/users`);

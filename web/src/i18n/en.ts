@@ -193,8 +193,11 @@ export const en = {
     connecting: 'Connecting…',
     disconnected: 'The live connection closed: {{reason}}',
     idle: 'Press Start to begin.',
-    frozen: 'Frame frozen and sent for full analysis.',
+    frozen: 'Frame frozen and added to specimen {{specimen}}.',
     resume: 'Resume live',
+    specimenNote: 'Frozen frames join specimen {{specimen}} (see Analyze).',
+    specimenNew: 'Frozen frames start a new specimen (see Analyze).',
+    refused: 'the server refused or could not be reached',
     cameraN: 'Camera {{n}}',
   },
   history: {

@@ -194,8 +194,11 @@ export const ja: Messages = {
     connecting: '接続中…',
     disconnected: 'ライブ接続が切断されました：{{reason}}',
     idle: '「開始」を押してください。',
-    frozen: 'フレームを固定し、通常の解析に送りました。',
+    frozen: 'フレームを固定し、検体 {{specimen}} に追加しました。',
     resume: 'ライブを再開',
+    specimenNote: 'フリーズしたフレームは検体 {{specimen}} に加わります（解析画面）。',
+    specimenNew: 'フリーズしたフレームで新しい検体を開始します（解析画面）。',
+    refused: 'サーバーが拒否したか、接続できませんでした',
     cameraN: 'カメラ {{n}}',
   },
   history: {
