@@ -204,7 +204,7 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await expect.poll(() => table.locator('tbody tr').count()).toBe(3);
 
-    await table.locator('tbody tr').first().getByRole('link').click();
+    await table.locator('tbody tr').first().getByRole('link', { name: /^Open/ }).click();
     await page.getByTestId('result').waitFor();
     const result = await latest();
     await expect.poll(() => page.locator('[data-testid=box]').count()).toBe(result.detections.length);
@@ -212,36 +212,69 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
     expect(browser.errors).toEqual([]);
   });
 
-  it('offers review and sign-off where the server supports it, and says so where it does not', async () => {
+  it('reviews a field: relabels and deletes boxes, then signs it off', async () => {
     const { page } = browser;
-    const openapi = await api<{ paths: Record<string, Record<string, unknown>> }>('/api/v1/openapi.json');
-    const hasReview = Boolean(openapi.paths['/api/v1/analyses/{id}/review']?.put);
     const result = await latest();
     await page.goto(`${server.url}/#/analyses/${result.id}`);
     await page.getByTestId('result').waitFor();
-    if (!hasReview) {
-      const button = page.getByRole('button', { name: 'Review and correct' });
-      await expect.poll(() => button.isDisabled()).toBe(true);
-      expect(await page.locator('#review-why').textContent()).toBe(
-        'Review and sign-off are not available on this server yet.',
-      );
-      await saveScreenshot(page, 'review-unavailable');
-      return;
-    }
     await page.getByTestId('start-review').click();
     await page.getByTestId('review-panel').waitFor();
-    // Relabel the first box, delete the second, then sign off.
+    // Relabel the first box, delete the second, then sign off (with a confirmation step).
+    await page.locator('[data-testid=review-panel] details summary').click();
     await page.locator('.box-list button').first().click();
     await page.locator('#relabel').selectOption('s_aureus');
     await page.locator('.box-list button').nth(1).click();
     await page.getByRole('button', { name: 'Delete box' }).click();
+    await expect.poll(() => page.locator('[data-testid=box]').count()).toBe(result.detections.length - 1);
     await saveScreenshot(page, 'review');
     await page.getByRole('button', { name: 'Sign off' }).click();
     await page.getByRole('button', { name: 'Sign off' }).click();
     await expect.poll(() => page.getByTestId('review-status').textContent()).toContain('Signed off');
-    const signed = await api<AnalysisResult>(`/api/v1/analyses/${result.id}`);
-    expect(signed.detections).toHaveLength(result.detections.length - 1);
-    expect(signed.detections[0].label).toBe('s_aureus');
+
+    // The engine's output is kept; the reviewed list is the new current one.
+    const signed = await api<
+      AnalysisResult & { review: { status: string; current: { detections: { label: string }[] } } }
+    >(`/api/v1/analyses/${result.id}`);
+    expect(signed.detections).toHaveLength(result.detections.length);
+    expect(signed.review.status).toBe('final');
+    expect(signed.review.current.detections).toHaveLength(result.detections.length - 1);
+    expect(signed.review.current.detections[0].label).toBe('s_aureus');
+    await expect.poll(() => page.locator('[data-testid=box]').count()).toBe(result.detections.length - 1);
+    expect(await page.getByTestId('review-changes').textContent()).toContain('1 relabelled, 1 deleted');
+    // A signed-off result can no longer be reviewed.
+    expect(await page.getByRole('button', { name: 'Review and correct' }).isDisabled()).toBe(true);
+    await saveScreenshot(page, 'review-signed-off');
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('opens a specimen from History, pools its fields on the server and signs it off', async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}/#/history`);
+    const table = page.getByTestId('history-table');
+    await table.locator('tbody tr').first().getByRole('link').first().click();
+    const specimenPage = page.getByTestId('specimen-page');
+    await specimenPage.waitFor();
+    const id = decodeURIComponent(page.url().split('/specimens/')[1]);
+    const before = await api<{
+      specimen: { status: string };
+      fields: unknown[];
+      pooled: { counts: Record<string, number> };
+    }>(`/api/v1/specimens/${encodeURIComponent(id)}`);
+    expect(before.specimen.status).toBe('preliminary');
+    await expect
+      .poll(() => page.locator('[data-testid=specimen-fields] tbody tr').count())
+      .toBe(before.fields.length);
+    for (const [label, count] of Object.entries(before.pooled.counts)) {
+      const cell = specimenPage.locator(`[data-testid=counts] tr[data-label="${label}"] td.num`).first();
+      expect(await cell.textContent()).toBe(String(count));
+    }
+    expect(await page.getByTestId('exports').locator('a').count()).toBeGreaterThan(0);
+    await saveScreenshot(page, 'specimen');
+    await page.getByRole('button', { name: 'Sign off specimen' }).click();
+    await page.getByRole('button', { name: 'Sign off specimen' }).click();
+    await expect.poll(() => page.getByTestId('specimen-status').textContent()).toContain('Signed off');
+    const after = await api<{ specimen: { status: string } }>(`/api/v1/specimens/${encodeURIComponent(id)}`);
+    expect(after.specimen.status).toBe('final');
     expect(browser.errors).toEqual([]);
   });
 

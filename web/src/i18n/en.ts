@@ -76,6 +76,10 @@ export const en = {
     view: 'Show result for {{name}}',
     specimenSummary: 'Specimen summary ({{count}} fields)',
     pooledNote: 'Pooled over all finished fields of this specimen.',
+    excluded: '{{count}} field(s) could not be assessed and are left out of the pooled summary.',
+    signOffSpecimen: 'Sign off specimen',
+    confirmSpecimenSignOff:
+      'Sign off the whole specimen? Its report becomes final and no more fields can join.',
     empty: 'Results appear here as each field finishes.',
   },
   result: {
@@ -133,6 +137,8 @@ export const en = {
       statusPreliminary: 'Preliminary — not reviewed',
       statusSignedOff: 'Signed off by {{by}} on {{at}}',
       statusCorrected: 'Corrected, not yet signed off',
+      changes:
+        'Revision {{revision}}: {{moved}} moved, {{relabelled}} relabelled, {{deleted}} deleted, {{added}} added (the engine found {{engine}}).',
     },
   },
   viewer: {
@@ -232,6 +238,7 @@ export const en = {
     notFound: 'No analysis with this ID.',
     back: 'Back to history',
   },
+  specimen: { title: 'Specimen {{id}}' },
   models: {
     title: 'Models and engines',
     engines: 'Engines',
@@ -356,6 +363,13 @@ export const en = {
     auditOff: 'No audit log is kept in this mode.',
     loopback: 'Only this computer ({{host}}).',
     networkHost: 'Computers that can reach {{host}} on the network, after signing in.',
+  },
+  exports: {
+    title: 'Reports',
+    pdf: 'PDF report',
+    fhir: 'FHIR R4 (JSON)',
+    csv: 'CSV table',
+    png: 'Annotated image (PNG)',
   },
   errors: {
     ERR_IMAGE_MISSING: 'No image was supplied.',

@@ -77,6 +77,9 @@ export const ja: Messages = {
     view: '{{name}} の結果を表示',
     specimenSummary: '検体サマリー（{{count}} 視野）',
     pooledNote: 'この検体の完了したすべての視野を集計しています。',
+    excluded: '{{count}} 視野は評価できないため、集計から除外しています。',
+    signOffSpecimen: '検体を承認',
+    confirmSpecimenSignOff: '検体全体を承認しますか？レポートが確定し、視野を追加できなくなります。',
     empty: '各視野の解析が終わると、ここに結果が表示されます。',
   },
   result: {
@@ -134,6 +137,8 @@ export const ja: Messages = {
       statusPreliminary: '暫定 — 未確認',
       statusSignedOff: '{{by}} が {{at}} に承認',
       statusCorrected: '修正済み・未承認',
+      changes:
+        '版 {{revision}}：移動 {{moved}}、ラベル変更 {{relabelled}}、削除 {{deleted}}、追加 {{added}}（エンジンの検出は {{engine}} 件）。',
     },
   },
   viewer: {
@@ -233,6 +238,7 @@ export const ja: Messages = {
     notFound: 'このIDの解析はありません。',
     back: '履歴に戻る',
   },
+  specimen: { title: '検体 {{id}}' },
   models: {
     title: 'モデルとエンジン',
     engines: 'エンジン',
@@ -355,6 +361,13 @@ export const ja: Messages = {
     auditOff: 'このモードでは監査ログを記録しません。',
     loopback: 'このコンピューターのみ（{{host}}）。',
     networkHost: 'ネットワーク上で {{host}} に接続できるコンピューター（サインイン後）。',
+  },
+  exports: {
+    title: 'レポート',
+    pdf: 'PDF レポート',
+    fhir: 'FHIR R4（JSON）',
+    csv: 'CSV 表',
+    png: '注釈付き画像（PNG）',
   },
   errors: {
     ERR_IMAGE_MISSING: '画像が指定されていません。',
