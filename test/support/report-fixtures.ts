@@ -3,6 +3,7 @@
  * multipart uploads, and PDF text extraction with Debian's poppler-utils.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -37,6 +38,8 @@ export async function createReportTestApp(
       'storage.databaseUrl': options.databaseUrl ?? '',
       'reports.timeZone': 'Asia/Tokyo',
       'log.level': 'silent',
+      // Retained images are encrypted at rest; a test key per app.
+      'storage.encryptionKeys': [`test:${randomBytes(32).toString('base64')}`],
       ...overrides,
     },
   );
