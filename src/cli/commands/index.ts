@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { registerAnalyze } from './analyze.command.js';
+import { registerBackup } from './backup.command.js';
+import { registerRestore } from './restore.command.js';
 import { registerBench } from './bench.command.js';
 import { registerReport } from './report.command.js';
 import { registerServe } from './serve.command.js';
@@ -16,4 +18,6 @@ export function registerCommands(program: Command): void {
   registerReport(program);
   registerDatasetCommand(program);
   registerEvalCommand(program);
+  registerBackup(program);
+  registerRestore(program);
 }
