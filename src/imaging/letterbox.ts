@@ -57,8 +57,8 @@ export function computeLetterbox(
     dw %= target.stride;
     dh %= target.stride;
   }
-  const padLeft = roundHalfEven(dw / 2 - 0.1);
-  const padTop = roundHalfEven(dh / 2 - 0.1);
+  const padLeft = Math.max(0, roundHalfEven(dw / 2 - 0.1));
+  const padTop = Math.max(0, roundHalfEven(dh / 2 - 0.1));
   return {
     sourceWidth,
     sourceHeight,
