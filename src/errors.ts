@@ -74,6 +74,8 @@ export const ERROR_CATALOGUE = {
   ERR_DATASET_INVALID: entry(422, EXIT.input, 'The dataset is malformed'),
   ERR_DATASET_PATH: entry(422, EXIT.input, 'A dataset path escapes its folder'),
   ERR_DATASET_TOO_LARGE: entry(413, EXIT.input, 'The dataset is larger than allowed'),
+  ERR_DATASET_IMAGE_MISSING: entry(422, EXIT.input, 'An image named by the dataset is missing'),
+  ERR_OUTPUT_EXISTS: entry(409, EXIT.input, 'The output folder already exists and is not empty'),
   // Storage
   ERR_STORE_UNAVAILABLE: entry(503, EXIT.unavailable, 'Storage is unreachable'),
   ERR_CONFLICT: entry(409, EXIT.input, 'The record changed or is in a state that does not allow this'),

@@ -105,3 +105,139 @@ export function differentialFromLabels(
     }))
     .sort((a, b) => b.score - a.score || a.label.localeCompare(b.label));
 }
+
+/** One organism as the morphology engine saw it: the features the differential can use. */
+export interface MorphologyObservation {
+  readonly morphotype: MorphotypeKey;
+  readonly lengthUm: number;
+  readonly widthUm: number;
+  readonly arrangement: string;
+}
+
+const medianOf = (values: readonly number[]): number => {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1];
+};
+
+/**
+ * Likelihood multipliers per label from what was measured within one morphotype. Each rule is a
+ * textbook feature (TAXONOMY.md sizes; lancet pneumococci; palisading coryneforms; boxcar bacilli);
+ * the factors are deliberately modest (≤ 3) because morphology overlaps between genera.
+ */
+function featureLikelihoods(
+  morphotype: Exclude<MorphotypeKey, 'rbc'>,
+  cells: readonly MorphologyObservation[],
+  cocci: { lancetPairs: number; meanGroupSize: number } | undefined,
+): { factors: Partial<Record<LabelKey, number>>; because: string[] } {
+  const factors: Partial<Record<LabelKey, number>> = {};
+  const because: string[] = [];
+  const width = medianOf(cells.map((c) => c.widthUm));
+  const length = medianOf(cells.map((c) => c.lengthUm));
+  const share = (arrangement: string): number =>
+    cells.length ? cells.filter((c) => c.arrangement === arrangement).length / cells.length : 0;
+  switch (morphotype) {
+    case 'gpc_pairs': {
+      const pairs = cells.filter((c) => c.arrangement === 'pair').length / 2;
+      const lancet = cocci && pairs > 0 ? cocci.lancetPairs / pairs : 0;
+      if (lancet >= 0.4) {
+        factors.s_pneumoniae = 3;
+        because.push(`${Math.round(lancet * 100)}% of pairs lancet-shaped`);
+      } else if (pairs > 0) {
+        factors.enterococcus = 2;
+        because.push('oval pairs, few lancets');
+      }
+      break;
+    }
+    case 'gpc_chains':
+      if (cocci && cocci.meanGroupSize >= 8) {
+        factors.s_pyogenes = 1.5;
+        factors.streptococcus = 1.3;
+        because.push(`long chains (mean ${cocci.meanGroupSize.toFixed(1)} cells)`);
+      } else if (cocci && cocci.meanGroupSize < 4) {
+        factors.enterococcus = 1.8;
+        factors.gbs = 1.3;
+        because.push(`short chains (mean ${cocci.meanGroupSize.toFixed(1)} cells)`);
+      }
+      break;
+    case 'gpr':
+      if (width >= 0.95 && length >= 3) {
+        factors.bacillus = 3;
+        because.push(`large rods ${length.toFixed(1)} x ${width.toFixed(1)} µm`);
+      } else if (share('palisade') >= 0.25) {
+        factors.corynebacterium = 3;
+        because.push(`${Math.round(share('palisade') * 100)}% in palisades`);
+      } else if (length < 2) {
+        factors.listeria = 3;
+        because.push(`short slim rods ${length.toFixed(1)} x ${width.toFixed(1)} µm`);
+      }
+      break;
+    case 'gnr':
+      if (width < 0.65) {
+        factors.p_aeruginosa = 2;
+        factors.pseudomonas = 2;
+        because.push(`slender rods (${width.toFixed(2)} µm wide)`);
+      } else if (width >= 0.7) {
+        factors.enterobacterales = 1.5;
+        because.push(`plump rods (${width.toFixed(2)} µm wide)`);
+      }
+      break;
+    case 'gpc_clusters':
+    case 'gncb':
+    case 'gnc':
+    case 'yeast':
+      break;
+  }
+  return { factors, because };
+}
+
+/**
+ * The morphology engine's differential: morphotype shares × priors, each morphotype's priors
+ * reweighted by the measured features that distinguish its genera. The evidence string of each entry
+ * says which shares, priors and features produced it.
+ *
+ * @example
+ * differentialFromMorphologyEvidence([
+ *   { morphotype: 'gpr', lengthUm: 4.5, widthUm: 1.2, arrangement: 'chain' },
+ * ]); // bacillus first
+ */
+export function differentialFromMorphologyEvidence(
+  cells: readonly MorphologyObservation[],
+  cocci?: { lancetPairs: number; meanGroupSize: number },
+): DifferentialEntry[] {
+  const organisms = cells.filter((c) => c.morphotype !== 'rbc');
+  if (organisms.length === 0) return [];
+  const byMorphotype = new Map<Exclude<MorphotypeKey, 'rbc'>, MorphologyObservation[]>();
+  for (const c of organisms) {
+    const key = c.morphotype as Exclude<MorphotypeKey, 'rbc'>;
+    const list = byMorphotype.get(key);
+    if (list) list.push(c);
+    else byMorphotype.set(key, [c]);
+  }
+  const scores = new Map<LabelKey, { score: number; because: string[] }>();
+  for (const [morphotype, list] of byMorphotype) {
+    const share = list.length / organisms.length;
+    const { factors, because } = featureLikelihoods(morphotype, list, cocci);
+    const priors = Object.entries(LABEL_PRIORS_BY_MORPHOTYPE[morphotype]) as [LabelKey, number][];
+    const weighted = priors.map(([label, p]) => [label, p * (factors[label] ?? 1)] as const);
+    const total = weighted.reduce((s, [, w]) => s + w, 0) || 1;
+    for (const [label, w] of weighted) {
+      const entry = scores.get(label) ?? { score: 0, because: [] };
+      const prior = LABEL_PRIORS_BY_MORPHOTYPE[morphotype][label] ?? 0;
+      entry.score += share * (w / total);
+      const factor = factors[label];
+      entry.because.push(
+        `${morphotype} ${Math.round(share * 100)}% × prior ${prior}` +
+          (factor ? ` × ${factor} (${because.join(', ')})` : ''),
+      );
+      scores.set(label, entry);
+    }
+  }
+  return [...scores.entries()]
+    .map(([label, { score, because }]) => ({
+      label,
+      score: Math.round(score * 1000) / 1000,
+      evidence: because.join('; '),
+    }))
+    .sort((a, b) => b.score - a.score || a.label.localeCompare(b.label));
+}

@@ -1,9 +1,10 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { App } from './app/app';
+import { initI18n } from './i18n/i18n';
+import './styles.css';
 
-function App() {
-  return <h1>gramscope</h1>;
-}
+initI18n();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

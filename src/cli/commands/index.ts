@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
+import { registerAnalyze } from './analyze.command.js';
+import { registerBench } from './bench.command.js';
+import { registerServe } from './serve.command.js';
+import { registerSynthCommand } from './synth.command.js';
 
 /** Every command registers itself here, one line each. */
 export function registerCommands(program: Command): void {
-  void program;
+  registerServe(program);
+  registerAnalyze(program);
+  registerBench(program);
+  registerSynthCommand(program);
 }

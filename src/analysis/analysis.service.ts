@@ -1,0 +1,128 @@
+/**
+ * The analysis use case behind `POST /api/v1/analyses` and live frames: resolve engine and scale,
+ * decode the upload within limits, run the engine through the bounded queue, summarise, store.
+ */
+import { cpus } from 'node:os';
+import type { AnalysisResult } from '../domain/analysis-result.js';
+import type { Config } from '../config/config.schema.js';
+import { AppError } from '../errors.js';
+import type { EngineRegistry } from '../engines/engine-registry.js';
+import { decodeImage, encodePng, type DecodeOptions, type DecodedImage } from '../imaging/intake.js';
+import type { AnalysesRepository } from '../store/analyses.repository.js';
+import type { BlobStore } from '../store/blob-store.js';
+import type { ProfilesRepository } from '../store/profiles.repository.js';
+import { analyzeField, type FieldScale } from './analyze-field.js';
+import { WorkQueue } from './work-queue.js';
+
+export interface AnalyzeRequest {
+  bytes: Uint8Array;
+  engine?: string | undefined;
+  model?: string | undefined;
+  /** Calibration profile id or name. */
+  profile?: string | undefined;
+  specimen?: string | undefined;
+  /** Explicit scale, overriding any profile. */
+  micronsPerPixel?: number | undefined;
+  /** Who asked (user id), recorded with the stored analysis. */
+  actor?: string | null | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface AnalysisObserver {
+  onAnalysis?(engine: string, outcome: 'ok' | 'error' | 'rejected', seconds: number): void;
+}
+
+export interface AnalysisServiceDeps {
+  config: Readonly<Config>;
+  engines: EngineRegistry;
+  analyses: AnalysesRepository;
+  profiles: ProfilesRepository;
+  blobs: BlobStore;
+  observer?: AnalysisObserver;
+}
+
+export class AnalysisService {
+  readonly queue: WorkQueue;
+  readonly #deps: AnalysisServiceDeps;
+
+  constructor(deps: AnalysisServiceDeps) {
+    this.#deps = deps;
+    const { concurrency, queueLimit } = deps.config.analysis;
+    this.queue = new WorkQueue({
+      concurrency: concurrency || cpus().length,
+      limit: queueLimit,
+      retryAfterSeconds: 2,
+    });
+  }
+
+  /** Resolves the scale: explicit value, then the named or default profile, else left to the engine. */
+  async resolveScale(
+    request: Pick<AnalyzeRequest, 'profile' | 'micronsPerPixel'>,
+  ): Promise<{ scale: FieldScale; profile: string | null }> {
+    if (request.micronsPerPixel !== undefined) {
+      if (!(request.micronsPerPixel > 0 && request.micronsPerPixel < 100)) {
+        throw new AppError('ERR_VALIDATION', 'micronsPerPixel must be between 0 and 100');
+      }
+      return { scale: { micronsPerPixel: request.micronsPerPixel, source: 'option' }, profile: null };
+    }
+    const name = request.profile ?? (this.#deps.config.analysis.defaultProfile || undefined);
+    if (name) {
+      const profile = await this.#deps.profiles.find(name);
+      if (!profile) throw new AppError('ERR_PROFILE_UNKNOWN', `No calibration profile "${name}"`);
+      return {
+        scale: { micronsPerPixel: profile.micronsPerPixel, source: 'profile' },
+        profile: profile.name,
+      };
+    }
+    return { scale: { micronsPerPixel: null, source: 'unknown' }, profile: null };
+  }
+
+  /** Analyses without storing (live frames, previews). */
+  async analyzeTransient(
+    request: AnalyzeRequest,
+    decodeOptions: DecodeOptions = {},
+  ): Promise<{ result: AnalysisResult; decoded: DecodedImage }> {
+    const engineName = request.engine ?? this.#deps.config.analysis.defaultEngine;
+    const started = performance.now();
+    try {
+      const [engine, { scale, profile }] = await Promise.all([
+        this.#deps.engines.get(engineName, { model: request.model }),
+        this.resolveScale(request),
+      ]);
+      const result = await this.queue.run(
+        async (signal) => {
+          const decoded = await decodeImage(request.bytes, this.#deps.config.intake, decodeOptions);
+          const analysed = await analyzeField(decoded, engine, {
+            scale,
+            profile,
+            specimen: request.specimen ?? null,
+            signal,
+          });
+          return { result: analysed, decoded };
+        },
+        {
+          deadlineMs: this.#deps.config.analysis.deadlineMs,
+          ...(request.signal ? { signal: request.signal } : {}),
+        },
+      );
+      this.#deps.observer?.onAnalysis?.(engineName, 'ok', (performance.now() - started) / 1000);
+      return result;
+    } catch (err) {
+      const outcome = err instanceof AppError && err.code === 'ERR_BUSY' ? 'rejected' : 'error';
+      this.#deps.observer?.onAnalysis?.(engineName, outcome, (performance.now() - started) / 1000);
+      throw err;
+    }
+  }
+
+  /** Analyses and stores; retains the image (re-encoded, metadata-free) only when configured. */
+  async analyze(request: AnalyzeRequest): Promise<AnalysisResult> {
+    const { result, decoded } = await this.analyzeTransient(request);
+    let imageKey: string | null = null;
+    if (this.#deps.config.storage.retainImages) {
+      imageKey = `images/${result.createdAt.slice(0, 10)}/${result.id}.png`;
+      await this.#deps.blobs.put(imageKey, await encodePng(decoded.raster));
+    }
+    await this.#deps.analyses.insert(result, { createdBy: request.actor ?? null, imageKey });
+    return result;
+  }
+}

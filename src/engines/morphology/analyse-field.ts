@@ -1,0 +1,674 @@
+/**
+ * The morphology pipeline for one field: working image → background → stain separation →
+ * segmentation → splitting touching cells → measurement → classification → arrangement → detections.
+ * Every stage is timed; every decision leaves its reasons in the detection's explanation.
+ */
+import type {
+  Detection,
+  DifferentialEntry,
+  LocalisedText,
+  ScaleSource,
+} from '../../domain/analysis-result.js';
+import type { RasterImage } from '../../domain/raster.js';
+import type { MorphotypeKey } from '../../domain/taxonomy.js';
+import { differentialFromMorphologyEvidence, topLabelForMorphotype } from '../../analysis/differential.js';
+import {
+  arrangeRods,
+  classifyCocciGroup,
+  linkCells,
+  readCocciField,
+  type Arrangement,
+  type PlacedCell,
+} from './arrangement.js';
+import { estimateBackground, type BackgroundModel } from './background.js';
+import { classifyCell, type CellClass } from './classify.js';
+import { measureCell, type CellMeasure } from './measure.js';
+import { estimateScaleFromRedCells } from './scale.js';
+import { labelComponents, smoothAndThreshold, type Components } from './segment.js';
+import {
+  computeOpticalDensity,
+  createBackgroundSampler,
+  createStainProbe,
+  deconvolveStains,
+  estimateStains,
+  type StainMaps,
+  type StainModel,
+} from './stain.js';
+import { distanceTransform, splitAtWaist, splitObject } from './watershed.js';
+import { chooseWorkingFactor, downscaleRaster, type WorkingImage } from './working-image.js';
+
+export interface FieldOptions {
+  readonly micronsPerPixel: number | null;
+  readonly scaleSource: ScaleSource;
+  readonly signal?: AbortSignal | undefined;
+  /** Keep intermediate layers (for docs and debugging); costs memory. */
+  readonly keepLayers?: boolean;
+}
+
+export interface FieldLayers {
+  readonly work: WorkingImage;
+  readonly background: BackgroundModel;
+  readonly stains: StainModel;
+  readonly maps: StainMaps;
+  readonly smoothed: Float32Array;
+  readonly threshold: number;
+  readonly components: Components;
+  /** Cell index per working pixel (-1 none). */
+  readonly cellMap: Int32Array;
+  readonly cells: readonly AnalysedCell[];
+}
+
+export interface AnalysedCell {
+  readonly measure: CellMeasure;
+  cls: CellClass;
+  morphotype: MorphotypeKey | null;
+  arrangement: Arrangement;
+  groupSize: number;
+  /** Merged into another cell (a bud into its mother). */
+  mergedInto: number;
+}
+
+export interface FieldAnalysis {
+  readonly detections: Detection[];
+  readonly scale: { readonly micronsPerPixel: number | null; readonly source: ScaleSource };
+  readonly assessable: { readonly ok: boolean; readonly reason?: LocalisedText };
+  readonly differential?: DifferentialEntry[];
+  readonly stages: Record<string, number>;
+  readonly layers?: FieldLayers;
+  /** Field-level facts behind the result (stain vectors, thresholds, counts). */
+  readonly notes: Record<string, number | string>;
+}
+
+const reason = (en: string, ja: string): LocalisedText => ({ en, ja });
+
+/** Absolute floor for the segmentation threshold (summed log10 OD), above sensor noise on clean fields. */
+const MIN_THRESHOLD_OD = 0.1;
+/** Noise above this (summed OD) means the field has no usable signal. */
+const MAX_NOISE_OD = 0.09;
+
+function createStageTimer(): { mark: (name: string) => void; stages: Record<string, number> } {
+  const stages: Record<string, number> = {};
+  let last = performance.now();
+  return {
+    stages,
+    mark(name) {
+      const now = performance.now();
+      stages[name] = Math.round((now - last) * 100) / 100;
+      last = now;
+    },
+  };
+}
+
+/** Fills holes (background pockets not connected to the crop border) larger than `minHole` pixels. */
+function fillHoles(
+  pixels: Int32Array,
+  width: number,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  minHole: number,
+): Int32Array {
+  const w = x1 - x0 + 3;
+  const h = y1 - y0 + 3;
+  const mask = new Uint8Array(w * h);
+  for (let k = 0; k < pixels.length; k++) {
+    const p = pixels[k];
+    mask[(((p / width) | 0) - y0 + 1) * w + ((p % width) - x0 + 1)] = 1;
+  }
+  for (let i = 0; i < mask.length; i++) mask[i] ^= 1;
+  const holes = labelComponents(mask, w, h);
+  const extra: number[] = [];
+  for (let k = 0; k < holes.count; k++) {
+    if (holes.x0[k] === 0 || holes.y0[k] === 0 || holes.x1[k] === w - 1 || holes.y1[k] === h - 1) continue;
+    if (holes.area[k] < minHole) continue;
+    for (let i = holes.offsets[k]; i < holes.offsets[k + 1]; i++) {
+      const q = holes.pixels[i];
+      extra.push((((q / w) | 0) + y0 - 1) * width + ((q % w) + x0 - 1));
+    }
+  }
+  if (extra.length === 0) return pixels;
+  const out = new Int32Array(pixels.length + extra.length);
+  out.set(pixels);
+  out.set(extra, pixels.length);
+  return out;
+}
+
+interface RawCell {
+  readonly measure: CellMeasure;
+  readonly pixels: Int32Array;
+  /** Equivalent diameter of the filled mask, working px. */
+  readonly diameterPx: number;
+  readonly roundness: number;
+}
+
+/** A filled, round, smooth disc: bounding-box fill close to an ellipse's, aspect under 1.3. */
+function isRoundDisc(pixels: Int32Array, width: number): boolean {
+  const b = boundsOf(pixels, width);
+  const w = b.x1 - b.x0 + 1;
+  const h = b.y1 - b.y0 + 1;
+  const fill = pixels.length / ((Math.PI / 4) * w * h);
+  return Math.max(w, h) / Math.min(w, h) <= 1.3 && fill >= 0.85 && fill <= 1.12;
+}
+
+/** Pixels of piece k of a crop's components, as indices into the working image. */
+function toGlobal(
+  parts: Components,
+  k: number,
+  cropWidth: number,
+  x0: number,
+  y0: number,
+  width: number,
+): Int32Array {
+  const from = parts.offsets[k];
+  const to = parts.offsets[k + 1];
+  const out = new Int32Array(to - from);
+  for (let i = from; i < to; i++) {
+    const q = parts.pixels[i];
+    out[i - from] = (((q / cropWidth) | 0) + y0) * width + ((q % cropWidth) + x0);
+  }
+  return out;
+}
+
+/** Splits a pixel list by a per-pixel group index into one typed array per group. */
+function groupPixels(pixels: Int32Array, groupOf: Int32Array, count: number): Int32Array[] {
+  if (count === 1) return [pixels];
+  const sizes = new Int32Array(count);
+  for (let i = 0; i < groupOf.length; i++) sizes[groupOf[i]]++;
+  const out = Array.from(sizes, (n) => new Int32Array(n));
+  const fill = new Int32Array(count);
+  for (let i = 0; i < pixels.length; i++) {
+    const g = groupOf[i];
+    out[g][fill[g]++] = pixels[i];
+  }
+  return out;
+}
+
+/** The q-quantile of a map's values over some pixels. */
+export function upperQuantile(map: Float32Array, pixels: ArrayLike<number>, q: number): number {
+  const values = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) values[i] = map[pixels[i]];
+  values.sort();
+  return values.length ? values[Math.min(values.length - 1, Math.floor(q * values.length))] : 0;
+}
+
+function boundsOf(
+  pixels: ArrayLike<number>,
+  width: number,
+): { x0: number; y0: number; x1: number; y1: number } {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (let i = 0; i < pixels.length; i++) {
+    const p = pixels[i];
+    const x = p % width;
+    const y = (p / width) | 0;
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+  }
+  return { x0, y0, x1, y1 };
+}
+
+function toBox(
+  m: CellMeasure,
+  factor: number,
+  width: number,
+  height: number,
+): [number, number, number, number] {
+  return [
+    Math.max(0, m.x0 * factor),
+    Math.max(0, m.y0 * factor),
+    Math.min(width, (m.x1 + 1) * factor),
+    Math.min(height, (m.y1 + 1) * factor),
+  ];
+}
+
+const round = (v: number, digits = 2): number => {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+};
+
+/**
+ * Analyses one field. Never throws on a decodable image: fields that cannot be read return
+ * `assessable.ok === false` with a reason instead.
+ *
+ * @example
+ * const result = analyseField(raster, { micronsPerPixel: 0.1, scaleSource: 'profile' });
+ * result.detections.filter((d) => d.gram === 'positive').length;
+ */
+export function analyseField(image: RasterImage, options: FieldOptions): FieldAnalysis {
+  const timer = createStageTimer();
+  const notes: Record<string, number | string> = {};
+  const given = options.micronsPerPixel && options.micronsPerPixel > 0 ? options.micronsPerPixel : null;
+  const givenSource: ScaleSource = given ? options.scaleSource : 'unknown';
+  const factor = chooseWorkingFactor(image.width, image.height, given);
+  const work = downscaleRaster(image, factor);
+  notes.workingFactor = factor;
+  timer.mark('downscale');
+  const cannotAssess = (why: LocalisedText): FieldAnalysis => ({
+    detections: [],
+    scale: { micronsPerPixel: given, source: givenSource },
+    assessable: { ok: false, reason: why },
+    stages: timer.stages,
+    notes,
+  });
+  // Too little field to see arrangements or a background in: under 48 pixels or 8 µm on a side.
+  const shortSide = Math.min(image.width, image.height);
+  if (work.width < 24 || work.height < 24 || shortSide < 48 || (given !== null && shortSide * given < 8)) {
+    return cannotAssess(
+      reason(
+        `The field is too small to assess (${image.width}x${image.height} pixels)`,
+        `視野が小さすぎて評価できません（${image.width}x${image.height} ピクセル）`,
+      ),
+    );
+  }
+  const workMpp = given ? given * factor : null;
+  // Blocks about three red cells wide, so that some glass shows in each.
+  const blockPx = workMpp
+    ? Math.min(320, Math.max(32, Math.round(22 / workMpp)))
+    : Math.max(32, Math.round(Math.min(work.width, work.height) / 8));
+  const background = estimateBackground(work, blockPx);
+  timer.mark('background');
+  options.signal?.throwIfAborted();
+  const stains = estimateStains(work, background);
+  const sampler = createBackgroundSampler(background, work.width);
+  const od = computeOpticalDensity(work, sampler);
+  const probe = createStainProbe(work, sampler, stains);
+  timer.mark('stain');
+  notes.noiseOd = round(stains.noiseOd, 4);
+  notes.chromaDeg = round(stains.chromaDeg, 1);
+  notes.crystalViolet =
+    stains.crystalViolet.map((v) => v.toFixed(3)).join(',') + ` (${stains.source.crystalViolet})`;
+  notes.safranin = stains.safranin.map((v) => v.toFixed(3)).join(',') + ` (${stains.source.safranin})`;
+  options.signal?.throwIfAborted();
+
+  const threshold = stains.backgroundOd + Math.max(6 * stains.noiseOd, MIN_THRESHOLD_OD);
+  notes.threshold = round(threshold, 3);
+  const mask = new Uint8Array(od.length);
+  const smoothed = smoothAndThreshold(od, work.width, work.height, threshold, mask);
+  const components = labelComponents(mask, work.width, work.height);
+  timer.mark('segment');
+  let covered = 0;
+  for (let k = 0; k < components.count; k++) covered += components.area[k];
+  const coverage = covered / (work.width * work.height);
+  notes.coverage = round(coverage, 3);
+
+  // Fields that cannot be read: say so rather than guess.
+  if (stains.noiseOd > MAX_NOISE_OD)
+    return cannotAssess(
+      reason('Cannot assess: the image is dominated by noise', '評価できません：画像のノイズが大きすぎます'),
+    );
+  if (coverage > 0.6 || background.coveredShare > 0.85)
+    return cannotAssess(
+      reason(
+        'Cannot assess: the field is over-stained or too thick (no clear background)',
+        '評価できません：過染色または塗抹が厚すぎます（背景が見えません）',
+      ),
+    );
+  if (stains.samples >= 20 && stains.chromaDeg < 2.5)
+    return cannotAssess(
+      reason(
+        'Cannot assess: the image has no stain colour (monochrome or not a Gram stain)',
+        '評価できません：染色の色がありません（モノクロまたはグラム染色ではありません）',
+      ),
+    );
+  if (components.count === 0)
+    return cannotAssess(
+      reason(
+        'Cannot assess: no stained material in the field (blank or out of focus)',
+        '評価できません：視野に染色された物質がありません（空白またはピンぼけ）',
+      ),
+    );
+
+  // Split every object into cells, level by level: each region is cut at half its own peak density
+  // (so blur halos of dense cells do not glue neighbours together), the core pieces are split by the
+  // distance-transform watershed, and what lies outside the cores (a red cell under a cluster, a
+  // faint rod beside a dark coccus) is examined again at its own level.
+  const raw: RawCell[] = [];
+  const minHolePx = workMpp ? Math.max(6, Math.round(2 / (workMpp * workMpp))) : 40;
+  const large = workMpp ? Math.round(3 / workMpp) : 20;
+  const haloPx = 2;
+  // Smallest red cell worth testing as a disc: 5 µm across (or 14 px when the scale is unknown).
+  const redCellMinPx = workMpp ? Math.round((Math.PI / 4) * (5 / workMpp) ** 2) : 150;
+  const addCell = (component: number, cellPixels: Int32Array, cut: number, depth: number): void => {
+    const m = measureCell(cellPixels, component, work.width, smoothed, od, probe, cut);
+    if (!m) return;
+    if (depth < 3 && m.lengthPx >= 1.5 * m.widthPx && m.lengthPx >= 8) {
+      const halves = splitAtWaist(cellPixels, work.width, m.cx, m.cy, m.angle);
+      if (halves) {
+        addCell(component, halves[0], cut, depth + 1);
+        addCell(component, halves[1], cut, depth + 1);
+        return;
+      }
+    }
+    const b = boundsOf(cellPixels, work.width);
+    const roundness = cellPixels.length / ((Math.PI / 4) * (b.x1 - b.x0 + 1) * (b.y1 - b.y0 + 1));
+    raw.push({
+      measure: m,
+      pixels: cellPixels,
+      diameterPx: 2 * Math.sqrt(cellPixels.length / Math.PI),
+      roundness,
+    });
+  };
+  const processRegion = (component: number, pixels: Int32Array, base: number, depth: number): void => {
+    // A robust peak: where cells overlap their densities add, and the true maximum would cut
+    // the cells themselves away.
+    const peak = upperQuantile(smoothed, pixels, 0.9);
+    const cut = Math.max(base, 0.5 * peak);
+    const box = boundsOf(pixels, work.width);
+    const w = box.x1 - box.x0 + 1;
+    const h = box.y1 - box.y0 + 1;
+    const local = new Uint8Array(w * h);
+    for (let i = 0; i < pixels.length; i++) {
+      const p = pixels[i];
+      if (smoothed[p] >= cut) local[(((p / work.width) | 0) - box.y0) * w + ((p % work.width) - box.x0)] = 1;
+    }
+    const pieces = labelComponents(local, w, h);
+    for (let k = 0; k < pieces.count; k++) {
+      if (pieces.area[k] < 3) continue;
+      let piece = toGlobal(pieces, k, w, box.x0, box.y0, work.width);
+      const x0 = pieces.x0[k] + box.x0;
+      const y0 = pieces.y0[k] + box.y0;
+      const x1 = pieces.x1[k] + box.x0;
+      const y1 = pieces.y1[k] + box.y0;
+      if (x1 - x0 >= large && y1 - y0 >= large)
+        piece = fillHoles(piece, work.width, x0, y0, x1, y1, minHolePx);
+      if (piece.length >= redCellMinPx && isRoundDisc(piece, work.width)) {
+        // A red cell (or another large disc): one cell, never cut up; organisms on it are found later.
+        addCell(component, piece, cut, 3);
+        continue;
+      }
+      const split =
+        piece.length < 12
+          ? { cellOf: new Int32Array(piece.length), count: 1 }
+          : splitObject(piece, work.width, x0, y0, x1, y1);
+      for (const cellPixels of groupPixels(piece, split.cellOf, split.count))
+        addCell(component, cellPixels, cut, 0);
+    }
+    if (depth >= 2 || cut <= base * 1.05) return;
+    // What lies outside the cores and their halos gets its own look.
+    const inverse = new Uint8Array(w * h);
+    for (let i = 0; i < inverse.length; i++) inverse[i] = local[i] ? 0 : 1;
+    const near = distanceTransform(inverse, w, h);
+    const rest = new Uint8Array(w * h);
+    let restCount = 0;
+    for (let i = 0; i < pixels.length; i++) {
+      const p = pixels[i];
+      const q = (((p / work.width) | 0) - box.y0) * w + ((p % work.width) - box.x0);
+      if (!local[q] && near[q] > haloPx * haloPx) {
+        rest[q] = 1;
+        restCount++;
+      }
+    }
+    if (restCount < 6) return;
+    const restParts = labelComponents(rest, w, h);
+    for (let k = 0; k < restParts.count; k++) {
+      if (restParts.area[k] < 6) continue;
+      const part = toGlobal(restParts, k, w, box.x0, box.y0, work.width);
+      processRegion(component, part, base, depth + 1);
+    }
+  };
+  for (let k = 0; k < components.count; k++) {
+    if (components.area[k] < 3) continue;
+    processRegion(
+      k,
+      components.pixels.subarray(components.offsets[k], components.offsets[k + 1]),
+      threshold,
+      0,
+    );
+  }
+  timer.mark('split');
+  options.signal?.throwIfAborted();
+
+  // Red cells: large, round, pale, not violet. They give the scale when none was given.
+  const isRedCellShape = (c: RawCell): boolean =>
+    c.diameterPx >= 14 &&
+    c.roundness >= 0.78 &&
+    c.roundness <= 1.15 &&
+    c.measure.stainRatio < 0.45 &&
+    c.measure.meanOd < 0.75;
+  let rbcCandidates = raw.filter(isRedCellShape);
+  let mpp = workMpp;
+  let source: ScaleSource = givenSource;
+  if (mpp) {
+    rbcCandidates = rbcCandidates.filter((c) => c.diameterPx * mpp! >= 5 && c.diameterPx * mpp! <= 10.5);
+  } else {
+    const estimate = estimateScaleFromRedCells(rbcCandidates.map((c) => c.diameterPx));
+    if (estimate) {
+      mpp = estimate.micronsPerPixel;
+      source = 'estimated';
+      notes.redCellsForScale = estimate.redCells;
+      rbcCandidates = rbcCandidates.filter(
+        (c) => Math.abs(c.diameterPx - estimate.medianDiameterPx) <= 0.3 * estimate.medianDiameterPx,
+      );
+    } else {
+      rbcCandidates = [];
+    }
+  }
+  // Without any scale, sizes are read against a nominal 0.8 µm bacterial width (reported as unknown).
+  let classifyMpp = mpp;
+  if (!classifyMpp) {
+    const widths = raw
+      .filter((c) => !isRedCellShape(c) && c.measure.areaPx >= 6)
+      .map((c) => c.measure.widthPx)
+      .sort((a, b) => a - b);
+    const w = widths.length ? widths[widths.length >> 1] : 6;
+    classifyMpp = 0.8 / Math.max(w, 2);
+    notes.nominalMicronsPerPixel = round(classifyMpp / factor, 4);
+  }
+  const redSet = new Set(rbcCandidates);
+  const organismMinDensity = Math.max(0.2, threshold + 0.1);
+  notes.organismMinDensity = round(organismMinDensity, 3);
+
+  // Organisms lying on red cells: clearly denser than the cell itself.
+  const redCellCount = raw.length;
+  for (const rbc of rbcCandidates) {
+    const rim = upperQuantile(smoothed, rbc.pixels, 0.85);
+    const inner = rim + Math.max(0.15, 0.6 * rim);
+    let n = 0;
+    for (let i = 0; i < rbc.pixels.length; i++) if (smoothed[rbc.pixels[i]] > inner) n++;
+    if (n < 3) continue;
+    const sub = new Int32Array(n);
+    n = 0;
+    for (let i = 0; i < rbc.pixels.length; i++) if (smoothed[rbc.pixels[i]] > inner) sub[n++] = rbc.pixels[i];
+    processRegion(rbc.measure.component, sub, inner, 2);
+  }
+  const extra = raw.splice(redCellCount);
+  const allRaw = raw.concat(extra);
+  const cells: AnalysedCell[] = allRaw.map((c) => ({
+    measure: c.measure,
+    cls: classifyCell(c.measure, classifyMpp, redSet.has(c), organismMinDensity),
+    morphotype: null,
+    arrangement: 'single',
+    groupSize: 1,
+    mergedInto: -1,
+  }));
+  timer.mark('classify');
+
+  // Budding yeast: a bud and its mother are one organism.
+  const yeastByComponent = new Map<number, number[]>();
+  cells.forEach((c, i) => {
+    if (c.cls.kind !== 'yeast') return;
+    const list = yeastByComponent.get(c.measure.component);
+    if (list) list.push(i);
+    else yeastByComponent.set(c.measure.component, [i]);
+  });
+  for (const list of yeastByComponent.values()) {
+    if (list.length < 2) continue;
+    list.sort((a, b) => cells[b].measure.areaPx - cells[a].measure.areaPx);
+    const mother = list[0];
+    for (const i of list.slice(1)) {
+      if (cells[i].measure.areaPx < 0.6 * cells[mother].measure.areaPx) {
+        cells[i].mergedInto = mother;
+        cells[mother].arrangement = 'budding';
+      }
+    }
+  }
+
+  const placed = (i: number): PlacedCell => ({
+    x: cells[i].measure.cx * classifyMpp,
+    y: cells[i].measure.cy * classifyMpp,
+    lengthUm: cells[i].cls.lengthUm,
+    widthUm: cells[i].cls.widthUm,
+    angle: cells[i].measure.angle,
+  });
+  const indices = (pred: (c: AnalysedCell) => boolean): number[] =>
+    cells.flatMap((c, i) => (c.mergedInto < 0 && pred(c) ? [i] : []));
+
+  // Gram-positive cocci: one reading per field.
+  const gpc = indices((c) => c.cls.kind === 'coccus' && c.cls.gram === 'positive');
+  let cocciReading: ReturnType<typeof readCocciField> | null = null;
+  if (gpc.length > 0) {
+    const gpcCells = gpc.map(placed);
+    const links = linkCells(gpcCells, 1.3);
+    cocciReading = readCocciField(gpcCells, links);
+    for (const members of links.groups) {
+      const kind = classifyCocciGroup(members, links.neighbours);
+      for (const m of members) {
+        const cell = cells[gpc[m]];
+        cell.arrangement = kind;
+        cell.groupSize = members.length;
+        cell.morphotype = cocciReading.morphotype;
+      }
+    }
+    notes.cocciEvidence = JSON.stringify(cocciReading.evidence);
+  }
+  // Small Gram-negative forms are one population too: Neisseria-like beans are wider (≥ 0.6 µm)
+  // than Haemophilus-like coccobacilli (0.3–0.5 µm), which a per-cell reading often confuses.
+  const smallGn = indices(
+    (c) => (c.cls.kind === 'coccus' || c.cls.kind === 'coccobacillus') && c.cls.gram === 'negative',
+  );
+  if (smallGn.length >= 3) {
+    const widths = smallGn.map((i) => cells[i].cls.widthUm).sort((a, b) => a - b);
+    const medianWidth = widths[widths.length >> 1];
+    notes.gramNegativeSmallWidthUm = round(medianWidth, 2);
+    const population: CellClass['kind'] = medianWidth >= 0.58 ? 'coccus' : 'coccobacillus';
+    for (const i of smallGn) {
+      const c = cells[i];
+      if (
+        c.cls.kind !== population &&
+        (population === 'coccobacillus' ? c.cls.widthUm < 0.7 : c.cls.lengthUm <= 1.2)
+      )
+        c.cls = {
+          ...c.cls,
+          kind: population,
+          reasons: [...c.cls.reasons, `read with the field's ${population} population`],
+        };
+    }
+  }
+  const gnc = indices((c) => c.cls.kind === 'coccus' && c.cls.gram === 'negative');
+  if (gnc.length > 0) {
+    const links = linkCells(gnc.map(placed), 1.3);
+    for (const members of links.groups) {
+      const kind = classifyCocciGroup(members, links.neighbours);
+      for (const m of members) {
+        cells[gnc[m]].arrangement = kind;
+        cells[gnc[m]].groupSize = members.length;
+        cells[gnc[m]].morphotype = 'gnc';
+      }
+    }
+  }
+  const rods = indices((c) => c.cls.kind === 'rod' || c.cls.kind === 'coccobacillus');
+  const rodArrangement = arrangeRods(rods.map(placed));
+  rods.forEach((i, k) => {
+    const c = cells[i];
+    c.arrangement = rodArrangement[k];
+    c.morphotype = c.cls.gram === 'positive' ? 'gpr' : c.cls.kind === 'coccobacillus' ? 'gncb' : 'gnr';
+  });
+  for (const i of indices((c) => c.cls.kind === 'yeast' || c.cls.kind === 'pseudohypha')) {
+    cells[i].morphotype = 'yeast';
+    if (cells[i].cls.kind === 'pseudohypha') cells[i].arrangement = 'pseudohypha';
+  }
+  for (const i of indices((c) => c.cls.kind === 'rbc')) cells[i].morphotype = 'rbc';
+  timer.mark('arrangement');
+
+  const detections: Detection[] = [];
+  const reportMpp = mpp;
+  for (const cell of cells) {
+    if (cell.mergedInto >= 0 || !cell.morphotype) continue;
+    let m = cell.measure;
+    // A budding yeast's box covers its buds.
+    const buds = cells.filter((c) => c.mergedInto >= 0 && cells[c.mergedInto] === cell);
+    if (buds.length) {
+      m = {
+        ...m,
+        x0: Math.min(m.x0, ...buds.map((b) => b.measure.x0)),
+        y0: Math.min(m.y0, ...buds.map((b) => b.measure.y0)),
+        x1: Math.max(m.x1, ...buds.map((b) => b.measure.x1)),
+        y1: Math.max(m.y1, ...buds.map((b) => b.measure.y1)),
+      };
+    }
+    const { cls } = cell;
+    const explanation: NonNullable<Detection['explanation']> & { density?: number; fill?: number } = {
+      stainRatio: round(m.stainRatio, 3),
+      density: round(m.peakOd, 3),
+      fill: round(m.fill, 2),
+      aspectRatio: round(cls.aspectRatio, 2),
+      shape: cls.kind,
+      arrangement: cell.arrangement,
+      groupSize: cell.groupSize,
+      reasons: cls.reasons,
+    };
+    if (reportMpp) {
+      explanation.lengthUm = round(cls.lengthUm, 2);
+      explanation.widthUm = round(cls.widthUm, 2);
+      explanation.areaUm2 = round(cls.areaUm2, 2);
+    }
+    detections.push({
+      box: toBox(m, factor, image.width, image.height),
+      label: topLabelForMorphotype(cell.morphotype),
+      score: round(0.4 + 0.6 * cls.confidence, 3),
+      morphotype: cell.morphotype,
+      gram: cls.gram,
+      explanation,
+    });
+  }
+  const differential = differentialFromMorphologyEvidence(
+    cells
+      .filter((c) => c.mergedInto < 0 && c.morphotype && c.morphotype !== 'rbc')
+      .map((c) => ({
+        morphotype: c.morphotype!,
+        lengthUm: c.cls.lengthUm,
+        widthUm: c.cls.widthUm,
+        arrangement: c.arrangement,
+      })),
+    cocciReading
+      ? { lancetPairs: cocciReading.lancetPairs, meanGroupSize: cocciReading.meanGroupSize }
+      : undefined,
+  );
+  timer.mark('detections');
+  return {
+    detections,
+    scale: { micronsPerPixel: reportMpp ? reportMpp / factor : null, source: reportMpp ? source : 'unknown' },
+    assessable: { ok: true },
+    differential,
+    stages: timer.stages,
+    notes,
+    ...(options.keepLayers
+      ? {
+          layers: {
+            work,
+            background,
+            stains,
+            maps: deconvolveStains(work, background, stains),
+            smoothed,
+            threshold,
+            components,
+            cellMap: buildCellMap(allRaw, work.width * work.height),
+            cells,
+          },
+        }
+      : {}),
+  };
+}
+
+function buildCellMap(raw: readonly RawCell[], size: number): Int32Array {
+  const map = new Int32Array(size).fill(-1);
+  raw.forEach((c, i) => {
+    for (const p of c.pixels) map[p] = i;
+  });
+  return map;
+}

@@ -1,0 +1,382 @@
+/**
+ * Stain separation. Light through a stained cell is absorbed per the Beer–Lambert law, so optical
+ * density (OD = log10(background / observed)) is linear in the amount of each dye. Crystal violet
+ * absorbs red and green and leaves the cell purple; safranin absorbs green and some blue and leaves
+ * it pink. Colour deconvolution inverts that mixing per pixel. The two stain directions are estimated
+ * per field (Macenko et al. 2009) so a site whose dyes, lamp or camera shift the colours still
+ * separates; when a field holds only one stain, the missing direction comes from the reference.
+ */
+import {
+  createBackgroundSampler,
+  interpolateBackgroundRow,
+  type BackgroundModel,
+  type BackgroundSampler,
+} from './background.js';
+import type { WorkingImage } from './working-image.js';
+
+export type Vec3 = readonly [number, number, number];
+
+const normalise = (v: Vec3): Vec3 => {
+  const n = Math.hypot(v[0], v[1], v[2]) || 1;
+  return [v[0] / n, v[1] / n, v[2] / n];
+};
+const dot = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+/** Angle between two directions, degrees. */
+export const angleBetween = (a: Vec3, b: Vec3): number =>
+  (Math.acos(Math.min(1, Math.max(-1, dot(normalise(a), normalise(b))))) * 180) / Math.PI;
+
+/** OD direction of crystal violet (purple: absorbs red and green, transmits blue). */
+export const CRYSTAL_VIOLET_REFERENCE: Vec3 = normalise([0.55, 0.78, 0.28]);
+/** OD direction of safranin (pink: absorbs green, some blue, transmits red). */
+export const SAFRANIN_REFERENCE: Vec3 = normalise([0.12, 0.85, 0.5]);
+const GREY: Vec3 = normalise([1, 1, 1]);
+
+/** An estimated stain must lie within this angle of its reference to be trusted. */
+const MAX_DRIFT_DEG = 24;
+/** OD (summed over channels) above which a pixel carries stain for estimation. */
+const STAIN_OD_MIN = 0.25;
+
+export interface StainModel {
+  readonly crystalViolet: Vec3;
+  readonly safranin: Vec3;
+  /** How each direction was obtained. */
+  readonly source: {
+    readonly crystalViolet: 'estimated' | 'reference';
+    readonly safranin: 'estimated' | 'reference';
+  };
+  /** 2x3 least-squares unmixing matrix, row 0 → crystal violet, row 1 → safranin. */
+  readonly unmix: Float64Array;
+  /** Robust noise of the summed OD over empty glass. */
+  readonly noiseOd: number;
+  /** Typical summed OD of empty glass (close to 0 after background correction). */
+  readonly backgroundOd: number;
+  /** Median angle of stained pixels from grey, degrees: near 0 for a monochrome image. */
+  readonly chromaDeg: number;
+  /** Share of sampled pixels that carry stain. */
+  readonly stainedShare: number;
+  /** Number of stained samples behind the estimate. */
+  readonly samples: number;
+}
+
+/** log10 of 0..255, with 0 read as 1 so black pixels stay finite (OD ≤ 2.4). */
+export const LOG10_LUT: Float32Array = (() => {
+  const lut = new Float32Array(256);
+  for (let i = 0; i < 256; i++) lut[i] = Math.log10(Math.max(i, 1));
+  return lut;
+})();
+
+function symmetricEigen3(m: number[]): { values: number[]; vectors: Vec3[] } {
+  // Jacobi rotations on a 3x3 symmetric matrix: exact enough in a few sweeps.
+  const a = [
+    [m[0], m[1], m[2]],
+    [m[1], m[3], m[4]],
+    [m[2], m[4], m[5]],
+  ];
+  const v = [
+    [1, 0, 0],
+    [0, 1, 0],
+    [0, 0, 1],
+  ];
+  for (let sweep = 0; sweep < 20; sweep++) {
+    let off = 0;
+    for (let p = 0; p < 3; p++) for (let q = p + 1; q < 3; q++) off += a[p][q] * a[p][q];
+    if (off < 1e-18) break;
+    for (let p = 0; p < 3; p++) {
+      for (let q = p + 1; q < 3; q++) {
+        if (Math.abs(a[p][q]) < 1e-15) continue;
+        const theta = (a[q][q] - a[p][p]) / (2 * a[p][q]);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < 3; k++) {
+          const akp = a[k][p];
+          const akq = a[k][q];
+          a[k][p] = c * akp - s * akq;
+          a[k][q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < 3; k++) {
+          const apk = a[p][k];
+          const aqk = a[q][k];
+          a[p][k] = c * apk - s * aqk;
+          a[q][k] = s * apk + c * aqk;
+        }
+        for (let k = 0; k < 3; k++) {
+          const vkp = v[k][p];
+          const vkq = v[k][q];
+          v[k][p] = c * vkp - s * vkq;
+          v[k][q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  const order = [0, 1, 2].sort((i, j) => a[j][j] - a[i][i]);
+  return {
+    values: order.map((i) => a[i][i]),
+    vectors: order.map((i) => [v[0][i], v[1][i], v[2][i]] as Vec3),
+  };
+}
+
+function percentile(sorted: Float64Array | Float32Array, q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
+}
+
+function unmixingMatrix(cv: Vec3, saf: Vec3): Float64Array {
+  // (SᵀS)⁻¹Sᵀ for S = [cv saf] (3x2).
+  const a = dot(cv, cv);
+  const b = dot(cv, saf);
+  const d = dot(saf, saf);
+  const det = a * d - b * b || 1e-9;
+  const m = new Float64Array(6);
+  for (let c = 0; c < 3; c++) {
+    m[c] = (d * cv[c] - b * saf[c]) / det;
+    m[3 + c] = (-b * cv[c] + a * saf[c]) / det;
+  }
+  return m;
+}
+
+/** Positive for purple (red absorbed more than blue), negative for pink. */
+const purpleness = (v: Vec3): number => (v[0] - v[2]) / (v[0] + v[1] + v[2] || 1);
+
+/**
+ * Estimates the field's stain directions from a sample of its pixels (Macenko: the plane of the two
+ * principal OD directions, then the extreme angles in it), checked against the references.
+ *
+ * @example
+ * const stains = estimateStains(work, background);
+ * stains.source.crystalViolet; // 'estimated' on a field with purple cells
+ */
+export function estimateStains(work: WorkingImage, background: BackgroundModel): StainModel {
+  const { width, height, rgb } = work;
+  const step = Math.max(1, Math.floor(Math.sqrt((width * height) / 60_000)));
+  const lbR = new Float32Array(width);
+  const lbG = new Float32Array(width);
+  const lbB = new Float32Array(width);
+  const sums: number[] = [];
+  const stained: number[] = [];
+  for (let y = Math.floor(step / 2); y < height; y += step) {
+    interpolateBackgroundRow(background, y, width, lbR, lbG, lbB);
+    for (let x = Math.floor(step / 2); x < width; x += step) {
+      const i = (y * width + x) * 3;
+      const r = lbR[x] - LOG10_LUT[rgb[i]];
+      const g = lbG[x] - LOG10_LUT[rgb[i + 1]];
+      const b = lbB[x] - LOG10_LUT[rgb[i + 2]];
+      const s = r + g + b;
+      sums.push(s);
+      if (s > STAIN_OD_MIN && r >= -0.02 && g >= -0.02 && b >= -0.02) stained.push(r, g, b);
+    }
+  }
+  const sortedSums = Float64Array.from(sums).sort();
+  const backgroundOd = percentile(sortedSums, 0.3);
+  // The lower tail is empty glass in any field that has some: its spread is the noise.
+  const noiseOd = Math.max(0.004, (percentile(sortedSums, 0.3) - percentile(sortedSums, 0.05)) / 1.34);
+  const n = stained.length / 3;
+  const fallback = (chromaDeg: number): StainModel => ({
+    crystalViolet: CRYSTAL_VIOLET_REFERENCE,
+    safranin: SAFRANIN_REFERENCE,
+    source: { crystalViolet: 'reference', safranin: 'reference' },
+    unmix: unmixingMatrix(CRYSTAL_VIOLET_REFERENCE, SAFRANIN_REFERENCE),
+    noiseOd,
+    backgroundOd,
+    chromaDeg,
+    stainedShare: sums.length ? n / sums.length : 0,
+    samples: n,
+  });
+  if (n < 20) return fallback(0);
+  const chroma = new Float64Array(n);
+  let m0 = 0;
+  let m1 = 0;
+  let m2 = 0;
+  for (let k = 0; k < n; k++) {
+    const v: Vec3 = [stained[3 * k], stained[3 * k + 1], stained[3 * k + 2]];
+    chroma[k] = angleBetween(v, GREY);
+    m0 += v[0];
+    m1 += v[1];
+    m2 += v[2];
+  }
+  chroma.sort();
+  const chromaDeg = percentile(chroma, 0.5);
+  m0 /= n;
+  m1 /= n;
+  m2 /= n;
+  const cov = [0, 0, 0, 0, 0, 0];
+  for (let k = 0; k < n; k++) {
+    const a = stained[3 * k] - m0;
+    const b = stained[3 * k + 1] - m1;
+    const c = stained[3 * k + 2] - m2;
+    cov[0] += a * a;
+    cov[1] += a * b;
+    cov[2] += a * c;
+    cov[3] += b * b;
+    cov[4] += b * c;
+    cov[5] += c * c;
+  }
+  const { vectors } = symmetricEigen3(cov.map((c) => c / n));
+  let e1 = vectors[0];
+  let e2 = vectors[1];
+  // The first axis runs along "more stain": make it point into the positive octant.
+  if (e1[0] + e1[1] + e1[2] < 0) e1 = [-e1[0], -e1[1], -e1[2]];
+  // Orient the second so that positive angles are towards crystal violet.
+  if (purpleness(e2) < 0) e2 = [-e2[0], -e2[1], -e2[2]];
+  const angles = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const v: Vec3 = [stained[3 * k], stained[3 * k + 1], stained[3 * k + 2]];
+    angles[k] = Math.atan2(dot(v, e2), dot(v, e1));
+  }
+  angles.sort();
+  const toVec = (phi: number): Vec3 =>
+    normalise([
+      Math.cos(phi) * e1[0] + Math.sin(phi) * e2[0],
+      Math.cos(phi) * e1[1] + Math.sin(phi) * e2[1],
+      Math.cos(phi) * e1[2] + Math.sin(phi) * e2[2],
+    ]);
+  const lo = toVec(percentile(angles, 0.01));
+  const hi = toVec(percentile(angles, 0.99));
+  const referenceSeparation = angleBetween(CRYSTAL_VIOLET_REFERENCE, SAFRANIN_REFERENCE);
+  let crystalViolet: Vec3 = CRYSTAL_VIOLET_REFERENCE;
+  let safranin: Vec3 = SAFRANIN_REFERENCE;
+  let cvSource: 'estimated' | 'reference' = 'reference';
+  let safSource: 'estimated' | 'reference' = 'reference';
+  const cvCandidate = purpleness(hi) >= purpleness(lo) ? hi : lo;
+  const safCandidate = cvCandidate === hi ? lo : hi;
+  if (angleBetween(cvCandidate, safCandidate) >= 0.5 * referenceSeparation) {
+    if (angleBetween(cvCandidate, CRYSTAL_VIOLET_REFERENCE) <= MAX_DRIFT_DEG) {
+      crystalViolet = cvCandidate;
+      cvSource = 'estimated';
+    }
+    if (angleBetween(safCandidate, SAFRANIN_REFERENCE) <= MAX_DRIFT_DEG) {
+      safranin = safCandidate;
+      safSource = 'estimated';
+    }
+  } else {
+    // One stain only: estimate that one from the mean direction and keep the other's reference.
+    const mean = normalise([m0, m1, m2]);
+    if (angleBetween(mean, CRYSTAL_VIOLET_REFERENCE) < angleBetween(mean, SAFRANIN_REFERENCE)) {
+      if (angleBetween(mean, CRYSTAL_VIOLET_REFERENCE) <= MAX_DRIFT_DEG) {
+        crystalViolet = mean;
+        cvSource = 'estimated';
+      }
+    } else if (angleBetween(mean, SAFRANIN_REFERENCE) <= MAX_DRIFT_DEG) {
+      safranin = mean;
+      safSource = 'estimated';
+    }
+  }
+  return {
+    crystalViolet,
+    safranin,
+    source: { crystalViolet: cvSource, safranin: safSource },
+    unmix: unmixingMatrix(crystalViolet, safranin),
+    noiseOd,
+    backgroundOd,
+    chromaDeg,
+    stainedShare: n / sums.length,
+    samples: n,
+  };
+}
+
+export interface StainMaps {
+  /** Summed optical density over the three channels (negative where brighter than background). */
+  readonly od: Float32Array;
+  /** Crystal-violet amount per pixel (OD units along its direction). */
+  readonly crystalViolet: Float32Array;
+  /** Safranin amount per pixel. */
+  readonly safranin: Float32Array;
+}
+
+/**
+ * Colour deconvolution of every working pixel against the local background.
+ *
+ * @example
+ * const maps = deconvolveStains(work, background, stains);
+ * maps.crystalViolet[y * work.width + x]; // crystal-violet OD at (x, y)
+ */
+export function deconvolveStains(
+  work: WorkingImage,
+  background: BackgroundModel,
+  stains: StainModel,
+): StainMaps {
+  const { width, height, rgb } = work;
+  const size = width * height;
+  const od = new Float32Array(size);
+  const cvMap = new Float32Array(size);
+  const safMap = new Float32Array(size);
+  const lbR = new Float32Array(width);
+  const lbG = new Float32Array(width);
+  const lbB = new Float32Array(width);
+  const u = stains.unmix;
+  const u0 = u[0];
+  const u1 = u[1];
+  const u2 = u[2];
+  const u3 = u[3];
+  const u4 = u[4];
+  const u5 = u[5];
+  const lut = LOG10_LUT;
+  for (let y = 0; y < height; y++) {
+    interpolateBackgroundRow(background, y, width, lbR, lbG, lbB);
+    let i = y * width * 3;
+    let p = y * width;
+    for (let x = 0; x < width; x++, i += 3, p++) {
+      const r = lbR[x] - lut[rgb[i]];
+      const g = lbG[x] - lut[rgb[i + 1]];
+      const b = lbB[x] - lut[rgb[i + 2]];
+      od[p] = r + g + b;
+      cvMap[p] = u0 * r + u1 * g + u2 * b;
+      safMap[p] = u3 * r + u4 * g + u5 * b;
+    }
+  }
+  return { od, crystalViolet: cvMap, safranin: safMap };
+}
+
+/**
+ * Summed optical density of every working pixel against the local background: the one full-field
+ * pass of the pipeline (three table look-ups and one interpolation per pixel).
+ *
+ * @example
+ * const od = computeOpticalDensity(work, createBackgroundSampler(background, work.width));
+ */
+export function computeOpticalDensity(work: WorkingImage, sampler: BackgroundSampler): Float32Array {
+  const { width, height, rgb } = work;
+  const od = new Float32Array(width * height);
+  const row = new Float32Array(width);
+  const lut = LOG10_LUT;
+  for (let y = 0; y < height; y++) {
+    sampler.sumRow(y, row);
+    let i = y * width * 3;
+    const o = y * width;
+    for (let x = 0; x < width; x++, i += 3)
+      od[o + x] = row[x] - lut[rgb[i]] - lut[rgb[i + 1]] - lut[rgb[i + 2]];
+  }
+  return od;
+}
+
+/** Stain amounts at single pixels, for object pixels only (the field is never unmixed as a whole). */
+export interface StainProbe {
+  /** Writes [crystal violet, safranin] at pixel p into out. */
+  at(p: number, out: Float64Array): void;
+}
+
+export function createStainProbe(
+  work: WorkingImage,
+  sampler: BackgroundSampler,
+  stains: StainModel,
+): StainProbe {
+  const bg = new Float64Array(3);
+  const u = stains.unmix;
+  const { width, rgb } = work;
+  const lut = LOG10_LUT;
+  return {
+    at(p, out) {
+      const x = p % width;
+      const y = (p / width) | 0;
+      sampler.at(x, y, bg);
+      const i = p * 3;
+      const r = bg[0] - lut[rgb[i]];
+      const g = bg[1] - lut[rgb[i + 1]];
+      const b = bg[2] - lut[rgb[i + 2]];
+      out[0] = u[0] * r + u[1] * g + u[2] * b;
+      out[1] = u[3] * r + u[4] * g + u[5] * b;
+    },
+  };
+}
+
+export { createBackgroundSampler };

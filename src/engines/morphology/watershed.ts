@@ -1,0 +1,236 @@
+/**
+ * Splitting touching cells: the Euclidean distance transform of an object's mask peaks at the centre
+ * of each cell; a watershed flooded from those peaks cuts the object along the necks between them.
+ * Peaks are merged when the neck is shallow relative to the lower peak (the "dynamics" criterion), so
+ * a rod's ridge stays one cell while two touching cocci become two.
+ */
+
+/** Squared Euclidean distance transform of a binary image (Felzenszwalb & Huttenlocher 2012). */
+export function distanceTransform(mask: Uint8Array, width: number, height: number): Float32Array {
+  const INF = 1e10;
+  const d = new Float32Array(width * height);
+  for (let i = 0; i < d.length; i++) d[i] = mask[i] ? INF : 0;
+  const n = Math.max(width, height);
+  const f = new Float64Array(n);
+  const z = new Float64Array(n + 1);
+  const v = new Int32Array(n);
+  const out = new Float64Array(n);
+  const pass = (len: number): void => {
+    let k = 0;
+    v[0] = 0;
+    z[0] = -INF;
+    z[1] = INF;
+    for (let q = 1; q < len; q++) {
+      let s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
+      while (s <= z[k]) {
+        k--;
+        s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
+      }
+      k++;
+      v[k] = q;
+      z[k] = s;
+      z[k + 1] = INF;
+    }
+    k = 0;
+    for (let q = 0; q < len; q++) {
+      while (z[k + 1] < q) k++;
+      out[q] = (q - v[k]) * (q - v[k]) + f[v[k]];
+    }
+  };
+  for (let x = 0; x < width; x++) {
+    for (let y = 0; y < height; y++) f[y] = d[y * width + x];
+    pass(height);
+    for (let y = 0; y < height; y++) d[y * width + x] = out[y];
+  }
+  for (let y = 0; y < height; y++) {
+    const o = y * width;
+    for (let x = 0; x < width; x++) f[x] = d[o + x];
+    pass(width);
+    for (let x = 0; x < width; x++) d[o + x] = out[x];
+  }
+  return d;
+}
+
+export interface SplitOptions {
+  /** Peaks merge when the neck is at least this share of the lower peak's height. */
+  readonly neckRatio: number;
+  /** …or when the lower peak rises less than this many pixels above the neck. */
+  readonly minDepth: number;
+}
+
+export const DEFAULT_SPLIT: SplitOptions = { neckRatio: 0.72, minDepth: 0.9 };
+
+function find(parent: Int32Array, a: number): number {
+  while (parent[a] !== a) {
+    parent[a] = parent[parent[a]];
+    a = parent[a];
+  }
+  return a;
+}
+
+/**
+ * Splits one object (given as global pixel indices inside its bounding box) into cells.
+ * Returns, for each given pixel, the index of its cell, and the number of cells.
+ *
+ * @example
+ * const { cellOf, count } = splitObject(pixels, width, x0, y0, x1, y1);
+ */
+export function splitObject(
+  pixels: Int32Array,
+  imageWidth: number,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  options: SplitOptions = DEFAULT_SPLIT,
+): { cellOf: Int32Array; count: number; distance: Float32Array; cropWidth: number } {
+  const w = x1 - x0 + 3;
+  const h = y1 - y0 + 3;
+  const mask = new Uint8Array(w * h);
+  const local = new Int32Array(pixels.length);
+  for (let k = 0; k < pixels.length; k++) {
+    const p = pixels[k];
+    const x = (p % imageWidth) - x0 + 1;
+    const y = ((p / imageWidth) | 0) - y0 + 1;
+    const q = y * w + x;
+    local[k] = q;
+    mask[q] = 1;
+  }
+  const dist2 = distanceTransform(mask, w, h);
+  const dist = new Float32Array(w * h);
+  let maxD = 0;
+  for (let k = 0; k < local.length; k++) {
+    const q = local[k];
+    const d = Math.sqrt(dist2[q]);
+    dist[q] = d;
+    if (d > maxD) maxD = d;
+  }
+  // Bucket sort by distance (descending), 1/8-pixel resolution.
+  const levels = Math.ceil(maxD * 8) + 1;
+  const counts = new Int32Array(levels + 1);
+  for (let k = 0; k < local.length; k++) counts[levels - 1 - Math.floor(dist[local[k]] * 8)]++;
+  for (let i = 1; i <= levels; i++) counts[i] += counts[i - 1];
+  const order = new Int32Array(local.length);
+  for (let k = local.length - 1; k >= 0; k--) {
+    const bucket = levels - 1 - Math.floor(dist[local[k]] * 8);
+    order[--counts[bucket]] = local[k];
+  }
+  const basin = new Int32Array(w * h).fill(-1);
+  const parent = new Int32Array(local.length);
+  const peak = new Float32Array(local.length);
+  let basins = 0;
+  const roots: number[] = [];
+  for (let o = 0; o < order.length; o++) {
+    const q = order[o];
+    const level = dist[q];
+    roots.length = 0;
+    // The pixel joins the basin of its highest already-flooded neighbour (steepest ascent), so a
+    // contested rim goes to the cell it belongs to, not to the cell with the taller peak.
+    let steepest = -1;
+    let steepestLevel = -1;
+    for (let dy = -1; dy <= 1; dy++) {
+      for (let dx = -1; dx <= 1; dx++) {
+        if (dx === 0 && dy === 0) continue;
+        const nq = q + dy * w + dx;
+        const b = basin[nq];
+        if (b < 0) continue;
+        const r = find(parent, b);
+        if (!roots.includes(r)) roots.push(r);
+        if (dist[nq] > steepestLevel) {
+          steepestLevel = dist[nq];
+          steepest = r;
+        }
+      }
+    }
+    if (roots.length === 0) {
+      parent[basins] = basins;
+      peak[basins] = level;
+      basin[q] = basins++;
+      continue;
+    }
+    let main = roots[0];
+    for (const r of roots) if (peak[r] > peak[main]) main = r;
+    for (const r of roots) {
+      if (r === main) continue;
+      const lower = peak[r];
+      if (level >= options.neckRatio * lower || lower - level < options.minDepth) parent[r] = main;
+    }
+    basin[q] = find(parent, steepest);
+  }
+  const cellOfRoot = new Int32Array(basins).fill(-1);
+  let count = 0;
+  const cellOf = new Int32Array(pixels.length);
+  for (let k = 0; k < local.length; k++) {
+    const r = find(parent, basin[local[k]]);
+    if (cellOfRoot[r] < 0) cellOfRoot[r] = count++;
+    cellOf[k] = cellOfRoot[r];
+  }
+  return { cellOf, count, distance: dist, cropWidth: w };
+}
+
+/**
+ * Splits an elongated cell at a waist: cocci dividing in a chain, rods end to end and lancet pairs
+ * overlap so closely that their mask has no neck for the distance transform, but their width along
+ * the long axis still dips where one cell ends. Returns the two halves, or null when there is no
+ * waist (a rod of even width).
+ *
+ * @example
+ * const halves = splitAtWaist(pixels, width, cell.cx, cell.cy, cell.angle);
+ */
+export function splitAtWaist(
+  pixels: Int32Array,
+  imageWidth: number,
+  cx: number,
+  cy: number,
+  angle: number,
+  maxWaistRatio = 0.78,
+): [Int32Array, Int32Array] | null {
+  const ca = Math.cos(angle);
+  const sa = Math.sin(angle);
+  let minU = Infinity;
+  let maxU = -Infinity;
+  const u = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) {
+    const p = pixels[i];
+    const v = ((p % imageWidth) - cx) * ca + (((p / imageWidth) | 0) - cy) * sa;
+    u[i] = v;
+    if (v < minU) minU = v;
+    if (v > maxU) maxU = v;
+  }
+  const bins = Math.floor(maxU - minU) + 1;
+  if (bins < 8) return null;
+  const counts = new Float32Array(bins);
+  for (let i = 0; i < u.length; i++) counts[Math.min(bins - 1, Math.floor(u[i] - minU))]++;
+  const smooth = new Float32Array(bins);
+  for (let b = 0; b < bins; b++)
+    smooth[b] = (counts[Math.max(0, b - 1)] + counts[b] + counts[Math.min(bins - 1, b + 1)]) / 3;
+  const lo = Math.floor(bins * 0.25);
+  const hi = Math.ceil(bins * 0.75);
+  let waist = -1;
+  let waistWidth = Infinity;
+  for (let b = lo; b < hi; b++) {
+    if (smooth[b] < waistWidth) {
+      waistWidth = smooth[b];
+      waist = b;
+    }
+  }
+  if (waist < 0) return null;
+  let left = 0;
+  let right = 0;
+  for (let b = 0; b < waist; b++) left = Math.max(left, smooth[b]);
+  for (let b = waist + 1; b < bins; b++) right = Math.max(right, smooth[b]);
+  if (waistWidth > maxWaistRatio * Math.min(left, right)) return null;
+  const cut = minU + waist + 0.5;
+  let n = 0;
+  for (let i = 0; i < u.length; i++) if (u[i] < cut) n++;
+  if (n < 4 || pixels.length - n < 4) return null;
+  const a = new Int32Array(n);
+  const b = new Int32Array(pixels.length - n);
+  let ia = 0;
+  let ib = 0;
+  for (let i = 0; i < u.length; i++) {
+    if (u[i] < cut) a[ia++] = pixels[i];
+    else b[ib++] = pixels[i];
+  }
+  return [a, b];
+}

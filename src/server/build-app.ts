@@ -1,0 +1,93 @@
+/**
+ * Builds the Fastify application without listening, so tests drive it with `app.inject()` and the
+ * `serve` command adds the socket, signals and shutdown.
+ */
+import path from 'node:path';
+import fastifyMultipart from '@fastify/multipart';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { AppContext } from '../app/context.js';
+import { packageRoot, packageVersion } from '../app/paths.js';
+import { registerErrorHandler } from './plugins/error-handler.js';
+import { registerMetrics } from './plugins/metrics.js';
+import { registerSecurityHeaders } from './plugins/security-headers.js';
+import { registerStaticWeb } from './plugins/static-web.js';
+import { aboutRoutes } from './routes/about.routes.js';
+import { analysesRoutes } from './routes/analyses.routes.js';
+import { enginesRoutes } from './routes/engines.routes.js';
+import { healthRoutes, type HealthState } from './routes/health.routes.js';
+import { profilesRoutes } from './routes/profiles.routes.js';
+import { samplesRoutes } from './routes/samples.routes.js';
+
+export interface BuildAppOptions {
+  logger?: FastifyServerOptions['logger'];
+  /** Folder of the built web app (default dist/web). */
+  webRoot?: string;
+  samplesDir?: string;
+}
+
+export interface GramscopeApp extends FastifyInstance {
+  health: HealthState;
+}
+
+export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<GramscopeApp> {
+  const { config } = ctx;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    trustProxy: config.server.trustProxy,
+    // JSON bodies are small; images come through multipart with their own limit.
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: false,
+    genReqId: () => crypto.randomUUID(),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 200 },
+  }) as unknown as GramscopeApp;
+  app.decorate('health', { draining: false });
+
+  registerErrorHandler(app);
+  await registerSecurityHeaders(app);
+  await app.register(fastifyMultipart, {
+    limits: {
+      fileSize: config.intake.maxBytes,
+      files: 1,
+      fields: 10,
+      fieldSize: 1024,
+      parts: 12,
+      headerPairs: 100,
+    },
+    throwFileSizeLimit: true,
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'gramscope API',
+        version: packageVersion(),
+        description:
+          'Gram-stain micrograph analysis. Results are decision support, preliminary until reviewed.',
+      },
+      servers: [],
+    },
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
+  });
+  const metrics = registerMetrics(app, ctx);
+
+  await app.register(healthRoutes(ctx, app.health));
+  await app.register(analysesRoutes(ctx));
+  await app.register(enginesRoutes(ctx));
+  await app.register(profilesRoutes(ctx));
+  await app.register(aboutRoutes(ctx));
+  await app.register(samplesRoutes(options.samplesDir ?? path.join(packageRoot(), 'samples')));
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type(metrics.contentType).send(await metrics.metrics()),
+  );
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await registerStaticWeb(app, options.webRoot ?? path.join(packageRoot(), 'dist', 'web'));
+  return app;
+}

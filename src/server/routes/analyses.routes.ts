@@ -1,0 +1,149 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { AnalysisResultSchema } from '../../domain/analysis-result.js';
+import { AppError } from '../../errors.js';
+import type { AppContext } from '../../app/context.js';
+import { ErrorSchema } from '../schemas.js';
+
+const Identifier = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' });
+
+const ListQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    specimen: Type.Optional(Identifier),
+    status: Type.Optional(Type.Union([Type.Literal('preliminary'), Type.Literal('final')])),
+    engine: Type.Optional(Type.String({ maxLength: 64 })),
+    q: Type.Optional(Type.String({ maxLength: 100 })),
+    from: Type.Optional(Type.String({ format: 'date-time' })),
+    to: Type.Optional(Type.String({ format: 'date-time' })),
+  },
+  { additionalProperties: false },
+);
+
+const ListItem = Type.Object({
+  id: Type.String(),
+  createdAt: Type.String(),
+  specimen: Type.Union([Type.String(), Type.Null()]),
+  engine: Type.String(),
+  finding: Type.String(),
+  gram: Type.Object({ positive: Type.Integer(), negative: Type.Integer() }),
+  detectionCount: Type.Integer(),
+  status: Type.String(),
+  image: Type.Object({ width: Type.Integer(), height: Type.Integer(), sha256: Type.String() }),
+});
+
+/** Form fields accepted beside the image, with the same rules as the JSON API. */
+const FORM_FIELDS = {
+  engine: /^[a-z0-9][a-z0-9-]{0,63}$/,
+  model: /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/,
+  profile: /^[\p{L}\p{N} ._()×-]{1,100}$/u,
+  specimen: /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/,
+  micronsPerPixel: /^\d{1,3}(\.\d{1,9})?$/,
+} as const;
+type FormField = keyof typeof FORM_FIELDS;
+
+export const analysesRoutes =
+  (ctx: AppContext): FastifyPluginAsync =>
+  async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+    app.post(
+      '/api/v1/analyses',
+      {
+        schema: {
+          summary: 'Analyse one field',
+          description:
+            'Multipart upload: field `image` (JPEG, PNG, TIFF or WebP) and optional `engine`, `model`, `profile`, `specimen`, `micronsPerPixel`.',
+          tags: ['analyses'],
+          consumes: ['multipart/form-data'],
+          body: Type.Object({
+            image: Type.String({ format: 'binary' }),
+            engine: Type.Optional(Type.String()),
+            model: Type.Optional(Type.String()),
+            profile: Type.Optional(Type.String()),
+            specimen: Type.Optional(Type.String()),
+            micronsPerPixel: Type.Optional(Type.String()),
+          }),
+          response: { 201: AnalysisResultSchema, '4xx': ErrorSchema, '5xx': ErrorSchema },
+        },
+        // The multipart body is parsed by the handler below; the schema above documents it.
+        validatorCompiler: () => () => true,
+      },
+      async (request, reply) => {
+        if (!request.isMultipart())
+          throw new AppError(
+            'ERR_UNSUPPORTED_MEDIA_TYPE',
+            'Send the image as multipart/form-data in the field "image"',
+          );
+        const fields: Partial<Record<FormField, string>> = {};
+        let image: Buffer | undefined;
+        for await (const part of request.parts()) {
+          if (part.type === 'file') {
+            if (part.fieldname !== 'image' || image) {
+              part.file.resume();
+              throw new AppError('ERR_VALIDATION', 'Send exactly one file, in the field "image"');
+            }
+            image = await part.toBuffer();
+          } else {
+            const name = part.fieldname as FormField;
+            if (!(name in FORM_FIELDS))
+              throw new AppError('ERR_VALIDATION', `Unknown form field "${part.fieldname.slice(0, 40)}"`);
+            const value = String(part.value);
+            if (!FORM_FIELDS[name].test(value))
+              throw new AppError('ERR_VALIDATION', `The form field "${name}" is invalid`);
+            fields[name] = value;
+          }
+        }
+        if (!image) throw new AppError('ERR_IMAGE_MISSING');
+        const controller = new AbortController();
+        request.raw.once('close', () => {
+          if (!reply.sent) controller.abort(new AppError('ERR_DEADLINE', 'The client went away'));
+        });
+        const result = await ctx.analysis.analyze({
+          bytes: image,
+          engine: fields.engine,
+          model: fields.model,
+          profile: fields.profile,
+          specimen: fields.specimen,
+          micronsPerPixel: fields.micronsPerPixel === undefined ? undefined : Number(fields.micronsPerPixel),
+          actor: null,
+          signal: controller.signal,
+        });
+        return reply.status(201).header('location', `/api/v1/analyses/${result.id}`).send(result);
+      },
+    );
+
+    app.get(
+      '/api/v1/analyses',
+      {
+        schema: {
+          summary: 'List analyses, newest first',
+          tags: ['analyses'],
+          querystring: ListQuery,
+          response: {
+            200: Type.Object({
+              items: Type.Array(ListItem),
+              nextCursor: Type.Union([Type.String(), Type.Null()]),
+            }),
+            '4xx': ErrorSchema,
+          },
+        },
+      },
+      async (request) => ctx.analyses.list(request.query),
+    );
+
+    app.get(
+      '/api/v1/analyses/:id',
+      {
+        schema: {
+          summary: 'One analysis',
+          tags: ['analyses'],
+          params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+          response: { 200: AnalysisResultSchema, '4xx': ErrorSchema },
+        },
+      },
+      async (request) => ctx.analyses.require(request.params.id),
+    );
+  };

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import {
+  differentialFromLabels,
+  differentialFromMorphotypes,
+  topLabelForMorphotype,
+} from '../../src/analysis/differential.js';
+import { findingFor, summarise } from '../../src/analysis/summarise.js';
+import type { Detection } from '../../src/domain/analysis-result.js';
+
+const det = (morphotype: Detection['morphotype'], gram: Detection['gram'], label = 'x'): Detection => ({
+  box: [0, 0, 1, 1],
+  label,
+  score: 0.9,
+  morphotype,
+  gram,
+});
+
+describe('finding and summary', () => {
+  it('names the dominant morphotype in both languages', () => {
+    expect(findingFor(new Map([['gpc_clusters', 40]]))).toEqual({
+      en: 'Gram-positive cocci in clusters',
+      ja: 'グラム陽性球菌（ブドウ状）',
+    });
+  });
+
+  it('names a mixed field by both morphotypes, most frequent first, ignoring minor ones and red cells', () => {
+    const f = findingFor(
+      new Map([
+        ['gnr', 30],
+        ['gpc_clusters', 60],
+        ['gnc', 2],
+        ['rbc', 500],
+      ]),
+    );
+    expect(f.en).toBe('Gram-positive cocci in clusters and Gram-negative rods');
+    expect(f.ja).toBe('グラム陽性球菌（ブドウ状）、グラム陰性桿菌');
+  });
+
+  it('reports no organisms seen when only red cells are present', () => {
+    expect(findingFor(new Map([['rbc', 12]]))).toEqual({ en: 'No organisms seen', ja: '菌体を認めず' });
+  });
+
+  it('counts Gram reactions of organisms only, and shares per morphotype', () => {
+    const s = summarise([
+      ...Array.from({ length: 9 }, () => det('gpc_clusters', 'positive', 's_aureus')),
+      det('gnr', 'negative', 'enterobacterales'),
+      det('rbc', 'n/a', 'rbc'),
+    ]);
+    expect(s.gram).toEqual({ positive: 9, negative: 1 });
+    expect(s.morphotypes).toEqual([
+      { morphotype: 'gpc_clusters', count: 9, share: 0.9 },
+      { morphotype: 'gnr', count: 1, share: 0.1 },
+    ]);
+    expect(s.counts).toEqual({ s_aureus: 9, enterobacterales: 1, rbc: 1 });
+    expect(s.differential[0]?.label).toBe('cons');
+    expect(s.assessable).toBe(true);
+  });
+
+  it('says "cannot assess" with the engine reason', () => {
+    const s = summarise([], {
+      assessable: { ok: false, reason: { en: 'Field is blank', ja: '視野が空白です' } },
+    });
+    expect(s.assessable).toBe(false);
+    expect(s.finding.en).toBe('Field is blank');
+  });
+});
+
+describe('differential', () => {
+  it('weights priors by morphotype share', () => {
+    const d = differentialFromMorphotypes([
+      { morphotype: 'gpc_clusters', count: 50 },
+      { morphotype: 'gnr', count: 50 },
+    ]);
+    const score = (l: string) => d.find((e) => e.label === l)?.score;
+    expect(score('enterobacterales')).toBeCloseTo(0.5 * 0.74, 3);
+    expect(score('cons')).toBeCloseTo(0.5 * 0.62, 3);
+    expect(d.reduce((s, e) => s + e.score, 0)).toBeCloseTo(1, 2);
+    expect(d[0].score).toBeGreaterThanOrEqual(d[1].score);
+  });
+
+  it('is empty without organisms', () => {
+    expect(differentialFromMorphotypes([{ morphotype: 'rbc', count: 20 }])).toEqual([]);
+  });
+
+  it('normalises detector label scores and ignores red cells and unmapped names', () => {
+    const d = differentialFromLabels([
+      { label: 's_aureus', score: 0.9 },
+      { label: 's_aureus', score: 0.6 },
+      { label: 'cons', score: 0.5 },
+      { label: 'rbc', score: 1 },
+      { label: 'spore', score: 1 },
+    ]);
+    expect(d).toEqual([
+      { label: 's_aureus', score: 0.75, evidence: 'detector label scores' },
+      { label: 'cons', score: 0.25, evidence: 'detector label scores' },
+    ]);
+  });
+
+  it('picks the most likely label per morphotype', () => {
+    expect(topLabelForMorphotype('gnr')).toBe('enterobacterales');
+    expect(topLabelForMorphotype('yeast')).toBe('candida');
+    expect(topLabelForMorphotype('rbc')).toBe('rbc');
+  });
+});

@@ -1,0 +1,31 @@
+/**
+ * One colour per label, chosen to stand out on a pale, purple-and-pink Gram-stained field:
+ * Gram-positive labels in blues, greens and violets, Gram-negative in oranges, yellows and reds,
+ * yeast magenta, red cells dark slate.
+ */
+import type { LabelKey } from '../../../../src/domain/taxonomy.js';
+import { isLabelKey } from '../../../../src/domain/taxonomy.js';
+
+const COLORS: Readonly<Record<LabelKey, string>> = {
+  enterobacterales: '#ff7f0e',
+  p_aeruginosa: '#ffd400',
+  enterococcus: '#00c8e0',
+  cons: '#2fbf4f',
+  bacillus: '#1de9b6',
+  s_aureus: '#00e676',
+  gbs: '#2979ff',
+  streptococcus: '#40c4ff',
+  haemophilus: '#ffab40',
+  s_pneumoniae: '#7c4dff',
+  s_pyogenes: '#304ffe',
+  listeria: '#aeea00',
+  pseudomonas: '#fff176',
+  corynebacterium: '#00bfa5',
+  gn_cocci: '#ff3d3d',
+  candida: '#e040fb',
+  rbc: '#37474f',
+};
+
+export function labelColor(label: string): string {
+  return isLabelKey(label) ? COLORS[label] : '#000000';
+}
