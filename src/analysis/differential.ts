@@ -183,6 +183,7 @@ function featureLikelihoods(
       }
       break;
     case 'gpc_clusters':
+    case 'gpc':
     case 'gncb':
     case 'gnc':
     case 'yeast':

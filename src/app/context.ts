@@ -5,14 +5,16 @@
 import path from 'node:path';
 import type { Config } from '../config/config.schema.js';
 import { AnalysisService, type AnalysisObserver } from '../analysis/analysis.service.js';
-import { createEngineRegistry } from '../engines/index.js';
+import { BUILT_IN_ENGINES, createEngineRegistry } from '../engines/index.js';
 import type { EngineDescriptor } from '../engines/engine.js';
 import type { EngineRegistry } from '../engines/engine-registry.js';
+import type { ModelRegistryService } from '../models/model-registry.service.js';
 import { AnalysesRepository } from '../store/analyses.repository.js';
 import { FileBlobStore, type BlobStore } from '../store/blob-store.js';
 import { BUNDLED_PROFILES } from '../store/bundled-profiles.js';
 import { openDatabase, type StoreDatabase } from '../store/database.js';
 import { ProfilesRepository } from '../store/profiles.repository.js';
+import { createModelRegistry, createOnnxEngineDescriptors } from './model-registry.js';
 
 export interface AppContext {
   readonly config: Readonly<Config>;
@@ -21,6 +23,8 @@ export interface AppContext {
   readonly engines: EngineRegistry;
   readonly analyses: AnalysesRepository;
   readonly profiles: ProfilesRepository;
+  /** Registered ONNX models and their cards (admin upload, `gramscope models`). */
+  readonly models: ModelRegistryService;
   readonly analysis: AnalysisService;
   /** Observers the HTTP layer attaches (metrics). */
   readonly observers: AnalysisObserver[];
@@ -41,7 +45,14 @@ export async function createAppContext(
     databaseUrl: config.storage.databaseUrl,
   });
   const blobs = new FileBlobStore(path.join(config.storage.dataDir, 'blobs'));
-  const engines = createEngineRegistry(options.engines);
+  // A model change drops the cached engine so the next request loads the newly active model.
+  const models = createModelRegistry(config, store, async (engine, id) => {
+    await engines.evict(engine);
+    await engines.evict(engine, id);
+  });
+  const engines = createEngineRegistry(
+    options.engines ?? [...BUILT_IN_ENGINES, ...createOnnxEngineDescriptors(models, config)],
+  );
   const analyses = new AnalysesRepository(store.db);
   const profiles = new ProfilesRepository(store.db);
   for (const profile of BUNDLED_PROFILES) await profiles.ensure(profile);
@@ -61,6 +72,7 @@ export async function createAppContext(
     engines,
     analyses,
     profiles,
+    models,
     analysis,
     observers,
     async close() {

@@ -4,10 +4,10 @@
  * the API, the CLI and storage agree.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { LabelKeySchema } from '../domain/analysis-result.js';
+import { LabelKeySchema, literalUnion } from '../domain/analysis-result.js';
 
 export const MODEL_ENGINES = ['onnx-detector', 'onnx-crop-classifier'] as const;
-export const ModelEngineSchema = Type.Union(MODEL_ENGINES.map((e) => Type.Literal(e)));
+export const ModelEngineSchema = literalUnion(MODEL_ENGINES);
 export type ModelEngine = Static<typeof ModelEngineSchema>;
 
 export const MODEL_ID_PATTERN = '^[a-z0-9][a-z0-9._-]{0,79}$';

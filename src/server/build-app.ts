@@ -16,6 +16,7 @@ import { aboutRoutes } from './routes/about.routes.js';
 import { analysesRoutes } from './routes/analyses.routes.js';
 import { enginesRoutes } from './routes/engines.routes.js';
 import { healthRoutes, type HealthState } from './routes/health.routes.js';
+import { modelsRoutes } from './routes/models.routes.js';
 import { profilesRoutes } from './routes/profiles.routes.js';
 import { samplesRoutes } from './routes/samples.routes.js';
 
@@ -79,6 +80,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(healthRoutes(ctx, app.health));
   await app.register(analysesRoutes(ctx));
   await app.register(enginesRoutes(ctx));
+  await app.register(modelsRoutes(ctx));
   await app.register(profilesRoutes(ctx));
   await app.register(aboutRoutes(ctx));
   await app.register(samplesRoutes(options.samplesDir ?? path.join(packageRoot(), 'samples')));

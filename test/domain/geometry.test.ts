@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { boxArea, clipBox, cxcywhToBox, intersectionOverSmaller, iou, nms, type Box } from '../../src/domain/geometry.js';
+import {
+  boxArea,
+  clipBox,
+  cxcywhToBox,
+  intersectionOverSmaller,
+  iou,
+  nms,
+  type Box,
+} from '../../src/domain/geometry.js';
 
 describe('geometry', () => {
   it('computes areas and IoU by hand-worked values', () => {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAnalyze } from './analyze.command.js';
 import { registerBench } from './bench.command.js';
+import { registerModels } from './models.command.js';
 import { registerServe } from './serve.command.js';
 import { registerSynthCommand } from './synth.command.js';
 
@@ -10,4 +11,5 @@ export function registerCommands(program: Command): void {
   registerAnalyze(program);
   registerBench(program);
   registerSynthCommand(program);
+  registerModels(program);
 }

@@ -127,6 +127,7 @@ export class InferencePool {
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
-    await this.#pool.destroy();
+    // close() lets running and queued inferences finish (bounded by closeTimeout) before the threads end.
+    await this.#pool.close();
   }
 }
