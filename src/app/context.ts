@@ -4,7 +4,10 @@
  */
 import path from 'node:path';
 import type { Config } from '../config/config.schema.js';
+import { availableParallelism } from 'node:os';
 import { AnalysisService, type AnalysisObserver } from '../analysis/analysis.service.js';
+import { builtInEngineModule, loadEngineDescriptors } from '../analysis/engine-modules.js';
+import { InferencePool } from '../analysis/inference-pool.js';
 import { BUILT_IN_ENGINES, createEngineRegistry } from '../engines/index.js';
 import type { EngineDescriptor } from '../engines/engine.js';
 import type { EngineRegistry } from '../engines/engine-registry.js';
@@ -26,14 +29,23 @@ export interface AppContext {
   /** Registered ONNX models and their cards (admin upload, `gramscope models`). */
   readonly models: ModelRegistryService;
   readonly analysis: AnalysisService;
+  /** Worker threads running the engines, or null when engines run inline. */
+  readonly pool: InferencePool | null;
   /** Observers the HTTP layer attaches (metrics). */
   readonly observers: AnalysisObserver[];
   close(): Promise<void>;
 }
 
 export interface CreateContextOptions {
-  /** Engines to register instead of the built-in ones (tests). */
+  /** Engines to register instead of the built-in ones, run inline (tests). */
   engines?: readonly EngineDescriptor[];
+  /** Modules whose engines run on worker threads instead of the built-in ones (tests). */
+  engineModules?: readonly string[];
+}
+
+/** Analyses at once: the configured figure, else one per core this process may use. */
+export function analysisConcurrency(config: Readonly<Config>): number {
+  return config.analysis.concurrency || availableParallelism();
 }
 
 export async function createAppContext(
@@ -45,14 +57,28 @@ export async function createAppContext(
     databaseUrl: config.storage.databaseUrl,
   });
   const blobs = new FileBlobStore(path.join(config.storage.dataDir, 'blobs'));
+  let engines: EngineRegistry;
   // A model change drops the cached engine so the next request loads the newly active model.
   const models = createModelRegistry(config, store, async (engine, id) => {
     await engines.evict(engine);
     await engines.evict(engine, id);
   });
-  const engines = createEngineRegistry(
-    options.engines ?? [...BUILT_IN_ENGINES, ...createOnnxEngineDescriptors(models, config)],
-  );
+  // ONNX engines stay inline: their inference already runs in their own worker threads.
+  const onnxEngines = options.engines ? [] : createOnnxEngineDescriptors(models, config);
+  let pool: InferencePool | null = null;
+  if (options.engines || !config.analysis.threads) {
+    engines = createEngineRegistry(options.engines ?? [...BUILT_IN_ENGINES, ...onnxEngines]);
+  } else {
+    const modules = options.engineModules ? [...options.engineModules] : [builtInEngineModule()];
+    pool = new InferencePool({
+      threads: analysisConcurrency(config),
+      engineModules: modules,
+      preload: config.analysis.defaultEngine,
+      workerMemoryMb: config.analysis.workerMemoryMb,
+    });
+    const descriptors = await loadEngineDescriptors(modules);
+    engines = createEngineRegistry([...descriptors.map((d) => pool!.wrap(d)), ...onnxEngines]);
+  }
   const analyses = new AnalysesRepository(store.db);
   const profiles = new ProfilesRepository(store.db);
   for (const profile of BUNDLED_PROFILES) await profiles.ensure(profile);
@@ -63,6 +89,7 @@ export async function createAppContext(
     analyses,
     profiles,
     blobs,
+    concurrency: analysisConcurrency(config),
     observer: { onAnalysis: (...args) => observers.forEach((o) => o.onAnalysis?.(...args)) },
   });
   return {
@@ -74,9 +101,11 @@ export async function createAppContext(
     profiles,
     models,
     analysis,
+    pool,
     observers,
     async close() {
       await engines.dispose();
+      await pool?.destroy();
       await store.close();
     },
   };
