@@ -2,7 +2,6 @@
  * Wires the application from its configuration: storage, blob store, engines and services. The
  * server and the CLI both start here; tests build one with a temporary data directory.
  */
-import path from 'node:path';
 import type { Config } from '../config/config.schema.js';
 import { availableParallelism } from 'node:os';
 import { AnalysisService, type AnalysisObserver } from '../analysis/analysis.service.js';
@@ -13,7 +12,8 @@ import type { EngineDescriptor } from '../engines/engine.js';
 import type { EngineRegistry } from '../engines/engine-registry.js';
 import type { ModelRegistryService } from '../models/model-registry.service.js';
 import { AnalysesRepository } from '../store/analyses.repository.js';
-import { FileBlobStore, type BlobStore } from '../store/blob-store.js';
+import type { BlobStore } from '../store/blob-store.js';
+import { createBlobStore } from '../store/create-blob-store.js';
 import { BUNDLED_PROFILES } from '../store/bundled-profiles.js';
 import { openDatabase, type StoreDatabase } from '../store/database.js';
 import { ProfilesRepository } from '../store/profiles.repository.js';
@@ -52,11 +52,12 @@ export async function createAppContext(
   config: Readonly<Config>,
   options: CreateContextOptions = {},
 ): Promise<AppContext> {
+  // Configuration problems first, before anything is opened.
+  const blobs = createBlobStore(config);
   const store = await openDatabase({
     dataDir: config.storage.dataDir,
     databaseUrl: config.storage.databaseUrl,
   });
-  const blobs = new FileBlobStore(path.join(config.storage.dataDir, 'blobs'));
   let engines: EngineRegistry;
   // A model change drops the cached engine so the next request loads the newly active model.
   const models = createModelRegistry(config, store, async (engine, id) => {
@@ -107,6 +108,7 @@ export async function createAppContext(
       await engines.dispose();
       await pool?.destroy();
       await store.close();
+      blobs.close?.();
     },
   };
 }

@@ -3,6 +3,7 @@ import { registerAnalyze } from './analyze.command.js';
 import { registerBench } from './bench.command.js';
 import { registerModels } from './models.command.js';
 import { registerServe } from './serve.command.js';
+import { registerDatasetCommand } from './dataset.command.js';
 import { registerSynthCommand } from './synth.command.js';
 
 /** Every command registers itself here, one line each. */
@@ -11,5 +12,6 @@ export function registerCommands(program: Command): void {
   registerAnalyze(program);
   registerBench(program);
   registerSynthCommand(program);
+  registerDatasetCommand(program);
   registerModels(program);
 }
