@@ -17,6 +17,15 @@ import { createBlobStore } from '../store/create-blob-store.js';
 import { BUNDLED_PROFILES } from '../store/bundled-profiles.js';
 import { openDatabase, type StoreDatabase } from '../store/database.js';
 import { ProfilesRepository } from '../store/profiles.repository.js';
+import pino from 'pino';
+import { createLogAuditRecorder, type AuditRecorder } from '../reports/audit.js';
+import { FhirDeliveryService } from '../reports/fhir/fhir-delivery.service.js';
+import { ReportService } from '../reports/report.service.js';
+import { ReviewService } from '../reports/review.service.js';
+import { SpecimenService } from '../reports/specimen.service.js';
+import { DeliveriesRepository } from '../store/deliveries.repository.js';
+import { ReviewsRepository } from '../store/reviews.repository.js';
+import { SpecimensRepository } from '../store/specimens.repository.js';
 import { createModelRegistry, createOnnxEngineDescriptors } from './model-registry.js';
 
 export interface AppContext {
@@ -29,6 +38,15 @@ export interface AppContext {
   /** Registered ONNX models and their cards (admin upload, `gramscope models`). */
   readonly models: ModelRegistryService;
   readonly analysis: AnalysisService;
+  readonly specimensRepository: SpecimensRepository;
+  readonly reviewsRepository: ReviewsRepository;
+  readonly deliveriesRepository: DeliveriesRepository;
+  readonly specimens: SpecimenService;
+  readonly reviews: ReviewService;
+  readonly reports: ReportService;
+  readonly fhirDelivery: FhirDeliveryService;
+  /** Where views, exports, reviews and deliveries are audited (the security audit log once wired). */
+  readonly audit: AuditRecorder;
   /** Worker threads running the engines, or null when engines run inline. */
   readonly pool: InferencePool | null;
   /** Observers the HTTP layer attaches (metrics). */
@@ -39,6 +57,10 @@ export interface AppContext {
 export interface CreateContextOptions {
   /** Engines to register instead of the built-in ones, run inline (tests). */
   engines?: readonly EngineDescriptor[];
+  /** Audit recorder (tests pass a memory one; default: structured log lines). */
+  audit?: AuditRecorder;
+  /** fetch used for FHIR delivery (tests). */
+  fetch?: typeof fetch;
   /** Modules whose engines run on worker threads instead of the built-in ones (tests). */
   engineModules?: readonly string[];
 }
@@ -84,14 +106,41 @@ export async function createAppContext(
   const profiles = new ProfilesRepository(store.db);
   for (const profile of BUNDLED_PROFILES) await profiles.ensure(profile);
   const observers: AnalysisObserver[] = [];
+  const specimensRepository = new SpecimensRepository(store.db);
+  const reviewsRepository = new ReviewsRepository(store.db);
+  const deliveriesRepository = new DeliveriesRepository(store.db);
   const analysis = new AnalysisService({
     config,
     engines,
     analyses,
     profiles,
     blobs,
+    specimens: specimensRepository,
     concurrency: analysisConcurrency(config),
     observer: { onAnalysis: (...args) => observers.forEach((o) => o.onAnalysis?.(...args)) },
+  });
+  const audit =
+    options.audit ?? createLogAuditRecorder(pino({ level: config.log.level, base: { component: 'audit' } }));
+  const specimens = new SpecimenService({
+    specimens: specimensRepository,
+    analyses,
+    reviews: reviewsRepository,
+  });
+  const reports = new ReportService({ config, blobs, specimens });
+  const fhirDelivery = new FhirDeliveryService({
+    config,
+    deliveries: deliveriesRepository,
+    audit,
+    buildBundle: async (subject) => JSON.stringify(await reports.fhir(await reports.model(subject))),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const reviews = new ReviewService({
+    analyses,
+    specimens: specimensRepository,
+    reviews: reviewsRepository,
+    onSignedOff: async (subject) => {
+      await fhirDelivery.enqueue(subject);
+    },
   });
   return {
     config,
@@ -102,9 +151,18 @@ export async function createAppContext(
     profiles,
     models,
     analysis,
+    specimensRepository,
+    reviewsRepository,
+    deliveriesRepository,
+    specimens,
+    reviews,
+    reports,
+    fhirDelivery,
+    audit,
     pool,
     observers,
     async close() {
+      await fhirDelivery.close();
       await engines.dispose();
       await pool?.destroy();
       await store.close();

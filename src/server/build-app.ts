@@ -20,6 +20,7 @@ import { healthRoutes, type HealthState } from './routes/health.routes.js';
 import { LiveHub, liveRoutes } from './routes/live.routes.js';
 import { modelsRoutes } from './routes/models.routes.js';
 import { profilesRoutes } from './routes/profiles.routes.js';
+import { reportsRoutes } from './routes/reports.routes.js';
 import { samplesRoutes } from './routes/samples.routes.js';
 
 export interface BuildAppOptions {
@@ -92,6 +93,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(enginesRoutes(ctx));
   await app.register(modelsRoutes(ctx));
   await app.register(profilesRoutes(ctx));
+  await app.register(reportsRoutes(ctx));
   await app.register(aboutRoutes(ctx));
   await app.register(samplesRoutes(options.samplesDir ?? path.join(packageRoot(), 'samples')));
 
