@@ -5,6 +5,7 @@ import { registerModels } from './models.command.js';
 import { registerReport } from './report.command.js';
 import { registerServe } from './serve.command.js';
 import { registerDatasetCommand } from './dataset.command.js';
+import { registerEvalCommand } from './eval.command.js';
 import { registerSynthCommand } from './synth.command.js';
 
 /** Every command registers itself here, one line each. */
@@ -15,5 +16,6 @@ export function registerCommands(program: Command): void {
   registerSynthCommand(program);
   registerReport(program);
   registerDatasetCommand(program);
+  registerEvalCommand(program);
   registerModels(program);
 }
