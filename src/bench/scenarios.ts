@@ -1,4 +1,5 @@
 import type { BenchScenario } from './bench.js';
+import { synthScenario } from './synth.scenario.js';
 
 /** Every bench scenario, one line each. */
-export const SCENARIOS: readonly BenchScenario[] = [];
+export const SCENARIOS: readonly BenchScenario[] = [synthScenario];
