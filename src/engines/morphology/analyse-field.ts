@@ -20,22 +20,23 @@ import {
   type Arrangement,
   type PlacedCell,
 } from './arrangement.js';
-import { estimateBackground, type BackgroundModel } from './background.js';
+import { estimateBackground, type BackgroundModel, type BackgroundSampler } from './background.js';
 import { classifyCell, type CellClass } from './classify.js';
-import { measureCell, type CellMeasure } from './measure.js';
+import { measureCell, upperQuantile, type CellMeasure } from './measure.js';
 import { estimateScaleFromRedCells } from './scale.js';
 import { labelComponents, smoothAndThreshold, type Components } from './segment.js';
 import {
   computeOpticalDensity,
   createBackgroundSampler,
+  LOG10_LUT,
   createStainProbe,
   deconvolveStains,
   estimateStains,
   type StainMaps,
   type StainModel,
 } from './stain.js';
-import { distanceTransform, splitAtWaist, splitObject } from './watershed.js';
-import { chooseWorkingFactor, downscaleRaster, type WorkingImage } from './working-image.js';
+import { splitAtWaist, splitObject } from './watershed.js';
+import { chooseWorkingFactor, downscaleRaster, downscaleWorking, type WorkingImage } from './working-image.js';
 
 export interface FieldOptions {
   readonly micronsPerPixel: number | null;
@@ -184,12 +185,81 @@ function groupPixels(pixels: Int32Array, groupOf: Int32Array, count: number): In
   return out;
 }
 
-/** The q-quantile of a map's values over some pixels. */
-export function upperQuantile(map: Float32Array, pixels: ArrayLike<number>, q: number): number {
-  const values = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) values[i] = map[pixels[i]];
-  values.sort();
-  return values.length ? values[Math.min(values.length - 1, Math.floor(q * values.length))] : 0;
+
+
+/** Square dilation (Chebyshev radius r) of a binary crop, separable. */
+function dilateSquare(mask: Uint8Array, w: number, h: number, r: number): Uint8Array {
+  const tmp = new Uint8Array(w * h);
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const o = y * w;
+    for (let x = 0; x < w; x++) {
+      if (!mask[o + x]) continue;
+      for (let d = Math.max(0, x - r); d <= Math.min(w - 1, x + r); d++) tmp[o + d] = 1;
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (!tmp[y * w + x]) continue;
+      for (let d = Math.max(0, y - r); d <= Math.min(h - 1, y + r); d++) out[d * w + x] = 1;
+    }
+  }
+  return out;
+}
+
+/** The coarse component a full-resolution pixel belongs to: its coarse pixel's, else a neighbour's. */
+function coarseOwner(labels: Int32Array, cw: number, ch: number, cx: number, cy: number): number {
+  if (cx >= cw) cx = cw - 1;
+  if (cy >= ch) cy = ch - 1;
+  const own = labels[cy * cw + cx];
+  if (own >= 0) return own;
+  for (let dy = -1; dy <= 1; dy++) {
+    for (let dx = -1; dx <= 1; dx++) {
+      const x = cx + dx;
+      const y = cy + dy;
+      if (x < 0 || y < 0 || x >= cw || y >= ch) continue;
+      const l = labels[y * cw + x];
+      if (l >= 0) return l;
+    }
+  }
+  return -1;
+}
+
+/** Optical density and its 3x3 mean at full resolution inside one box (and a 1-pixel rim for the mean). */
+function fillFineMaps(
+  work: WorkingImage,
+  sampler: BackgroundSampler,
+  od: Float32Array,
+  smoothed: Float32Array,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+): void {
+  const { width, height, rgb } = work;
+  const ex0 = Math.max(0, x0 - 1);
+  const ey0 = Math.max(0, y0 - 1);
+  const ex1 = Math.min(width - 1, x1 + 1);
+  const ey1 = Math.min(height - 1, y1 + 1);
+  const row = new Float32Array(ex1 - ex0 + 1);
+  const lut = LOG10_LUT;
+  for (let y = ey0; y <= ey1; y++) {
+    sampler.sumRowRange(y, ex0, ex1, row);
+    let i = (y * width + ex0) * 3;
+    let p = y * width + ex0;
+    for (let x = ex0; x <= ex1; x++, i += 3, p++) od[p] = row[x - ex0] - lut[rgb[i]] - lut[rgb[i + 1]] - lut[rgb[i + 2]];
+  }
+  for (let y = y0; y <= y1; y++) {
+    const up = (y > 0 ? y - 1 : y) * width;
+    const mid = y * width;
+    const dn = (y < height - 1 ? y + 1 : y) * width;
+    for (let x = x0; x <= x1; x++) {
+      const l = x > 0 ? x - 1 : x;
+      const r = x < width - 1 ? x + 1 : x;
+      smoothed[mid + x] =
+        (od[up + l] + od[up + x] + od[up + r] + od[mid + l] + od[mid + x] + od[mid + r] + od[dn + l] + od[dn + x] + od[dn + r]) / 9;
+    }
+  }
 }
 
 function boundsOf(
@@ -266,16 +336,22 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     );
   }
   const workMpp = given ? given * factor : null;
+  // Two levels: objects are found on a half-resolution copy (four times fewer pixels to unmix,
+  // smooth and label), then examined at full working resolution inside their own boxes only.
+  const coarseStep = work.width * work.height > 1_000_000 ? 2 : 1;
+  const coarse = coarseStep === 1 ? work : downscaleWorking(work, coarseStep);
   // Blocks about three red cells wide, so that some glass shows in each.
   const blockPx = workMpp
     ? Math.min(320, Math.max(32, Math.round(22 / workMpp)))
     : Math.max(32, Math.round(Math.min(work.width, work.height) / 8));
-  const background = estimateBackground(work, blockPx);
+  const background = estimateBackground(coarse, Math.max(16, Math.round(blockPx / coarseStep)));
   timer.mark('background');
   options.signal?.throwIfAborted();
-  const stains = estimateStains(work, background);
-  const sampler = createBackgroundSampler(background, work.width);
-  const od = computeOpticalDensity(work, sampler);
+  const stains = estimateStains(coarse, background);
+  const coarseSampler = createBackgroundSampler(background, coarse.width);
+  const coarseOd = computeOpticalDensity(coarse, coarseSampler);
+  const fineBackground = coarseStep === 1 ? background : { ...background, block: background.block * coarseStep };
+  const sampler = coarseStep === 1 ? coarseSampler : createBackgroundSampler(fineBackground, work.width);
   const probe = createStainProbe(work, sampler, stains);
   timer.mark('stain');
   notes.noiseOd = round(stains.noiseOd, 4);
@@ -285,15 +361,21 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   notes.safranin = stains.safranin.map((v) => v.toFixed(3)).join(',') + ` (${stains.source.safranin})`;
   options.signal?.throwIfAborted();
 
-  const threshold = stains.backgroundOd + Math.max(6 * stains.noiseOd, MIN_THRESHOLD_OD);
+  // Averaging four pixels halves the noise: the full-resolution threshold allows for it, and the
+  // coarse one sits lower so thin faint rods, diluted by the averaging, are still found.
+  const noiseMargin = Math.max(6 * stains.noiseOd * coarseStep, MIN_THRESHOLD_OD);
+  const threshold = stains.backgroundOd + noiseMargin;
+  const coarseThreshold = stains.backgroundOd + (coarseStep === 1 ? noiseMargin : 0.75 * noiseMargin);
   notes.threshold = round(threshold, 3);
-  const mask = new Uint8Array(od.length);
-  const smoothed = smoothAndThreshold(od, work.width, work.height, threshold, mask);
-  const components = labelComponents(mask, work.width, work.height);
+  const coarseMask = new Uint8Array(coarseOd.length);
+  const coarseSmoothed = smoothAndThreshold(coarseOd, coarse.width, coarse.height, coarseThreshold, coarseMask);
+  const components = labelComponents(coarseMask, coarse.width, coarse.height);
+  const od = coarseStep === 1 ? coarseOd : new Float32Array(work.width * work.height);
+  const smoothed = coarseStep === 1 ? coarseSmoothed : new Float32Array(work.width * work.height);
   timer.mark('segment');
   let covered = 0;
   for (let k = 0; k < components.count; k++) covered += components.area[k];
-  const coverage = covered / (work.width * work.height);
+  const coverage = covered / (coarse.width * coarse.height);
   notes.coverage = round(coverage, 3);
 
   // Fields that cannot be read: say so rather than guess.
@@ -390,15 +472,13 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     }
     if (depth >= 2 || cut <= base * 1.05) return;
     // What lies outside the cores and their halos gets its own look.
-    const inverse = new Uint8Array(w * h);
-    for (let i = 0; i < inverse.length; i++) inverse[i] = local[i] ? 0 : 1;
-    const near = distanceTransform(inverse, w, h);
+    const near = dilateSquare(local, w, h, haloPx);
     const rest = new Uint8Array(w * h);
     let restCount = 0;
     for (let i = 0; i < pixels.length; i++) {
       const p = pixels[i];
       const q = (((p / work.width) | 0) - box.y0) * w + ((p % work.width) - box.x0);
-      if (!local[q] && near[q] > haloPx * haloPx) {
+      if (!near[q]) {
         rest[q] = 1;
         restCount++;
       }
@@ -412,13 +492,32 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     }
   };
   for (let k = 0; k < components.count; k++) {
-    if (components.area[k] < 3) continue;
-    processRegion(
-      k,
-      components.pixels.subarray(components.offsets[k], components.offsets[k + 1]),
-      threshold,
-      0,
-    );
+    if (components.area[k] < 2) continue;
+    if (coarseStep === 1) {
+      processRegion(k, components.pixels.subarray(components.offsets[k], components.offsets[k + 1]), threshold, 0);
+      continue;
+    }
+    // The component's box at full resolution, one coarse pixel wider on each side.
+    const x0 = Math.max(0, (components.x0[k] - 1) * coarseStep);
+    const y0 = Math.max(0, (components.y0[k] - 1) * coarseStep);
+    const x1 = Math.min(work.width - 1, (components.x1[k] + 2) * coarseStep - 1);
+    const y1 = Math.min(work.height - 1, (components.y1[k] + 2) * coarseStep - 1);
+    fillFineMaps(work, sampler, od, smoothed, x0, y0, x1, y1);
+    const w = x1 - x0 + 1;
+    const h = y1 - y0 + 1;
+    const local = new Uint8Array(w * h);
+    for (let y = y0; y <= y1; y++) {
+      for (let x = x0; x <= x1; x++) {
+        const p = y * work.width + x;
+        if (smoothed[p] > threshold && coarseOwner(components.labels, coarse.width, coarse.height, x >> 1, y >> 1) === k)
+          local[(y - y0) * w + (x - x0)] = 1;
+      }
+    }
+    const parts = labelComponents(local, w, h);
+    for (let j = 0; j < parts.count; j++) {
+      if (parts.area[j] < 3) continue;
+      processRegion(k, toGlobal(parts, j, w, x0, y0, work.width), threshold, 0);
+    }
   }
   timer.mark('split');
   options.signal?.throwIfAborted();
@@ -653,7 +752,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
             work,
             background,
             stains,
-            maps: deconvolveStains(work, background, stains),
+            maps: deconvolveStains(work, fineBackground, stains),
             smoothed,
             threshold,
             components,
