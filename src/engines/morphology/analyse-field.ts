@@ -10,6 +10,7 @@ import type {
   ScaleSource,
 } from '../../domain/analysis-result.js';
 import type { RasterImage } from '../../domain/raster.js';
+import { iou } from '../../domain/geometry.js';
 import type { MorphotypeKey } from '../../domain/taxonomy.js';
 import { differentialFromMorphologyEvidence, topLabelForMorphotype } from '../../analysis/differential.js';
 import {
@@ -23,6 +24,7 @@ import {
 import { estimateBackground, type BackgroundModel, type BackgroundSampler } from './background.js';
 import { classifyCell, type CellClass } from './classify.js';
 import { measureCell, upperQuantile, type CellMeasure } from './measure.js';
+import { findRedCells } from './red-cells.js';
 import { estimateScaleFromRedCells } from './scale.js';
 import { labelComponents, smoothAndThreshold, type Components } from './segment.js';
 import {
@@ -34,6 +36,7 @@ import {
   estimateStains,
   type StainMaps,
   type StainModel,
+  type StainProbe,
 } from './stain.js';
 import { splitAtWaist, splitObject } from './watershed.js';
 import { chooseWorkingFactor, downscaleRaster, downscaleWorking, type WorkingImage } from './working-image.js';
@@ -141,6 +144,28 @@ interface RawCell {
   /** Equivalent diameter of the filled mask, working px. */
   readonly diameterPx: number;
   readonly roundness: number;
+}
+
+/**
+ * A fibrin or protein strand: a long, thin, pink thread. Gram-negative rods lie singly or two end to
+ * end (≤ ~6.5 µm); a thin safranin-stained object reaching across 9 µm or more is not one of them.
+ */
+function isStrand(pixels: Int32Array, width: number, mpp: number, probe: StainProbe): boolean {
+  const b = boundsOf(pixels, width);
+  const extentUm = Math.hypot(b.x1 - b.x0 + 1, b.y1 - b.y0 + 1) * mpp;
+  if (extentUm < 9) return false;
+  const meanWidthUm = (pixels.length * mpp * mpp) / extentUm;
+  if (meanWidthUm > 1.4) return false;
+  const amounts = new Float64Array(2);
+  let cv = 0;
+  let saf = 0;
+  const step = Math.max(1, Math.floor(pixels.length / 200));
+  for (let i = 0; i < pixels.length; i += step) {
+    probe.at(pixels[i], amounts);
+    cv += Math.max(0, amounts[0]);
+    saf += Math.max(0, amounts[1]);
+  }
+  return cv / (cv + saf || 1) < 0.45;
 }
 
 /** A filled, round, smooth disc: bounding-box fill close to an ellipse's, aspect under 1.3. */
@@ -405,6 +430,19 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       ),
     );
 
+  // Red cells, found on their own at low contrast; they also give the scale when none was given.
+  const coarseProbe = coarseStep === 1 ? probe : createStainProbe(coarse, coarseSampler, stains);
+  const coarseMpp = workMpp ? workMpp * coarseStep : null;
+  const redDiscs = findRedCells(
+    coarseOd,
+    coarse.width,
+    coarse.height,
+    stains.backgroundOd + Math.max(1.5 * stains.noiseOd, 0.045),
+    coarseMpp ? 4.2 / coarseMpp : Math.max(10, Math.min(coarse.width, coarse.height) / 40),
+    coarseProbe,
+  );
+  timer.mark('redCells');
+
   // Split every object into cells, level by level: each region is cut at half its own peak density
   // (so blur halos of dense cells do not glue neighbours together), the core pieces are split by the
   // distance-transform watershed, and what lies outside the cores (a red cell under a cluster, a
@@ -436,6 +474,11 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     });
   };
   const processRegion = (component: number, pixels: Int32Array, base: number, depth: number): void => {
+    // A fibrin strand is one long thread at the detection threshold, however its density varies.
+    if (depth === 0 && workMpp && isStrand(pixels, work.width, workMpp, probe)) {
+      notes.strands = Number(notes.strands ?? 0) + 1;
+      return;
+    }
     // A robust peak: where cells overlap their densities add, and the true maximum would cut
     // the cells themselves away.
     const peak = upperQuantile(smoothed, pixels, 0.9);
@@ -458,6 +501,10 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       const y1 = pieces.y1[k] + box.y0;
       if (x1 - x0 >= large && y1 - y0 >= large)
         piece = fillHoles(piece, work.width, x0, y0, x1, y1, minHolePx);
+      if (workMpp && isStrand(piece, work.width, workMpp, probe)) {
+        notes.strands = Number(notes.strands ?? 0) + 1;
+        continue;
+      }
       if (piece.length >= redCellMinPx && isRoundDisc(piece, work.width)) {
         // A red cell (or another large disc): one cell, never cut up; organisms on it are found later.
         addCell(component, piece, cut, 3);
@@ -532,17 +579,30 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   let rbcCandidates = raw.filter(isRedCellShape);
   let mpp = workMpp;
   let source: ScaleSource = givenSource;
+  // Once the scale is known, red cells cut by the field's edge, split from an overlapping neighbour
+  // or reduced to a ghost's rim still count: pale, not violet, and of red-cell size.
+  const isRedCellAtScale = (c: RawCell, scale: number): boolean =>
+    c.measure.stainRatio < 0.45 &&
+    c.measure.meanOd < 0.75 &&
+    c.roundness >= 0.55 &&
+    c.diameterPx * scale >= 4.2 &&
+    c.diameterPx * scale <= 10.5 &&
+    Math.max(c.measure.lengthPx, c.measure.widthPx) * scale <= 11;
   if (mpp) {
-    rbcCandidates = rbcCandidates.filter((c) => c.diameterPx * mpp! >= 5 && c.diameterPx * mpp! <= 10.5);
+    const scale = mpp;
+    rbcCandidates = raw.filter((c) => isRedCellAtScale(c, scale));
   } else {
-    const estimate = estimateScaleFromRedCells(rbcCandidates.map((c) => c.diameterPx));
+    const estimate = estimateScaleFromRedCells(
+      redDiscs
+        .filter((d) => !d.edge && d.roundness >= 0.8 && d.aspect <= 1.25 && d.stainRatio < 0.45 && d.meanOd < 0.75)
+        .map((d) => d.diameterPx * coarseStep),
+    );
     if (estimate) {
       mpp = estimate.micronsPerPixel;
       source = 'estimated';
       notes.redCellsForScale = estimate.redCells;
-      rbcCandidates = rbcCandidates.filter(
-        (c) => Math.abs(c.diameterPx - estimate.medianDiameterPx) <= 0.3 * estimate.medianDiameterPx,
-      );
+      const scale = estimate.micronsPerPixel;
+      rbcCandidates = raw.filter((c) => isRedCellAtScale(c, scale));
     } else {
       rbcCandidates = [];
     }
@@ -724,6 +784,39 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       gram: cls.gram,
       explanation,
     });
+  }
+  // Faint red cells the organism threshold did not reach (those it did are already boxed).
+  if (mpp) {
+    const scale = mpp * coarseStep;
+    const redBoxes = detections.filter((d) => d.morphotype === 'rbc').map((d) => d.box);
+    for (const d of redDiscs) {
+      const across = d.diameterPx * scale;
+      if (d.stainRatio >= 0.45 || d.meanOd >= 0.75 || d.roundness < 0.6 || across < 4.2 || across > 10.5) continue;
+      if (Math.max(d.x1 - d.x0 + 1, d.y1 - d.y0 + 1) * scale > 11.5) continue;
+      const k = factor * coarseStep;
+      const box: [number, number, number, number] = [
+        Math.max(0, d.x0 * k),
+        Math.max(0, d.y0 * k),
+        Math.min(image.width, (d.x1 + 1) * k),
+        Math.min(image.height, (d.y1 + 1) * k),
+      ];
+      if (redBoxes.some((b) => iou(b, box) >= 0.3)) continue;
+      detections.push({
+        box,
+        label: 'rbc',
+        score: 0.7,
+        morphotype: 'rbc',
+        gram: 'n/a',
+        explanation: {
+          stainRatio: round(d.stainRatio, 3),
+          shape: 'rbc',
+          arrangement: 'single',
+          groupSize: 1,
+          reasons: ['pale round disc of red-cell size, found at low contrast'],
+          ...(reportMpp ? { lengthUm: round(across, 2), widthUm: round(across, 2) } : {}),
+        },
+      });
+    }
   }
   const differential = differentialFromMorphologyEvidence(
     cells

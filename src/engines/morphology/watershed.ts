@@ -190,17 +190,30 @@ export function splitAtWaist(
   let minU = Infinity;
   let maxU = -Infinity;
   const u = new Float32Array(pixels.length);
+  const across = new Float32Array(pixels.length);
   for (let i = 0; i < pixels.length; i++) {
     const p = pixels[i];
-    const v = ((p % imageWidth) - cx) * ca + (((p / imageWidth) | 0) - cy) * sa;
+    const dx = (p % imageWidth) - cx;
+    const dy = ((p / imageWidth) | 0) - cy;
+    const v = dx * ca + dy * sa;
     u[i] = v;
+    across[i] = -dx * sa + dy * ca;
     if (v < minU) minU = v;
     if (v > maxU) maxU = v;
   }
   const bins = Math.floor(maxU - minU) + 1;
   if (bins < 8) return null;
+  // Width per slice is the outline's extent across the axis, not its pixel count: an unstained
+  // spore inside a bacillus leaves a hole, not a waist.
+  const lo0 = new Float32Array(bins).fill(Infinity);
+  const hi0 = new Float32Array(bins).fill(-Infinity);
+  for (let i = 0; i < u.length; i++) {
+    const b = Math.min(bins - 1, Math.floor(u[i] - minU));
+    if (across[i] < lo0[b]) lo0[b] = across[i];
+    if (across[i] > hi0[b]) hi0[b] = across[i];
+  }
   const counts = new Float32Array(bins);
-  for (let i = 0; i < u.length; i++) counts[Math.min(bins - 1, Math.floor(u[i] - minU))]++;
+  for (let b = 0; b < bins; b++) counts[b] = hi0[b] >= lo0[b] ? hi0[b] - lo0[b] + 1 : 0;
   const smooth = new Float32Array(bins);
   for (let b = 0; b < bins; b++)
     smooth[b] = (counts[Math.max(0, b - 1)] + counts[b] + counts[Math.min(bins - 1, b + 1)]) / 3;
