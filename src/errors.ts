@@ -80,6 +80,12 @@ export const ERROR_CATALOGUE = {
   ERR_CSRF: entry(403, EXIT.auth, 'The request failed CSRF validation'),
   // Audit
   ERR_AUDIT_TAMPERED: entry(500, EXIT.internal, 'The audit chain does not verify'),
+  // Operations: live WebSocket, blob encryption, backup and restore
+  ERR_ORIGIN_REFUSED: entry(403, EXIT.auth, 'The request origin is not allowed'),
+  ERR_LIVE_NO_FRAME: entry(409, EXIT.input, 'No live frame has been received yet'),
+  ERR_BLOB_UNREADABLE: entry(500, EXIT.internal, 'A stored object could not be decrypted or verified'),
+  ERR_BACKUP_INVALID: entry(422, EXIT.input, 'The backup is malformed or incomplete'),
+  ERR_RESTORE_TARGET: entry(409, EXIT.input, 'The restore target already holds data'),
   // Anything else
   ERR_INTERNAL: entry(500, EXIT.internal, 'Internal error'),
 } as const satisfies Record<`ERR_${string}`, CatalogueEntry>;

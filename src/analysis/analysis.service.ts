@@ -2,7 +2,6 @@
  * The analysis use case behind `POST /api/v1/analyses` and live frames: resolve engine and scale,
  * decode the upload within limits, run the engine through the bounded queue, summarise, store.
  */
-import { cpus } from 'node:os';
 import type { AnalysisResult } from '../domain/analysis-result.js';
 import type { Config } from '../config/config.schema.js';
 import { AppError } from '../errors.js';
@@ -28,8 +27,20 @@ export interface AnalyzeRequest {
   signal?: AbortSignal | undefined;
 }
 
+/** ok; invalid input (4xx); rejected by a full queue; past its deadline; cancelled by the client; failed. */
+export type AnalysisOutcome = 'ok' | 'invalid' | 'rejected' | 'deadline' | 'cancelled' | 'error';
+
 export interface AnalysisObserver {
-  onAnalysis?(engine: string, outcome: 'ok' | 'error' | 'rejected', seconds: number): void;
+  /**
+   * Called once per analysis: `seconds` from request to result (queueing included), and on success
+   * the result's own timings (decode and engine time).
+   */
+  onAnalysis?(
+    engine: string,
+    outcome: AnalysisOutcome,
+    seconds: number,
+    timings?: AnalysisResult['timings'],
+  ): void;
 }
 
 export interface AnalysisServiceDeps {
@@ -38,6 +49,8 @@ export interface AnalysisServiceDeps {
   analyses: AnalysesRepository;
   profiles: ProfilesRepository;
   blobs: BlobStore;
+  /** Analyses run at once (the worker threads, when engines run on them). */
+  concurrency: number;
   observer?: AnalysisObserver;
 }
 
@@ -47,9 +60,9 @@ export class AnalysisService {
 
   constructor(deps: AnalysisServiceDeps) {
     this.#deps = deps;
-    const { concurrency, queueLimit } = deps.config.analysis;
+    const { queueLimit } = deps.config.analysis;
     this.queue = new WorkQueue({
-      concurrency: concurrency || cpus().length,
+      concurrency: deps.concurrency,
       limit: queueLimit,
       retryAfterSeconds: 2,
     });
@@ -105,10 +118,24 @@ export class AnalysisService {
           ...(request.signal ? { signal: request.signal } : {}),
         },
       );
-      this.#deps.observer?.onAnalysis?.(engineName, 'ok', (performance.now() - started) / 1000);
+      this.#deps.observer?.onAnalysis?.(
+        engineName,
+        'ok',
+        (performance.now() - started) / 1000,
+        result.result.timings,
+      );
       return result;
     } catch (err) {
-      const outcome = err instanceof AppError && err.code === 'ERR_BUSY' ? 'rejected' : 'error';
+      const code = err instanceof AppError ? err.code : null;
+      const outcome: AnalysisOutcome = request.signal?.aborted
+        ? 'cancelled'
+        : code === 'ERR_BUSY'
+          ? 'rejected'
+          : code === 'ERR_DEADLINE'
+            ? 'deadline'
+            : err instanceof AppError && err.status < 500
+              ? 'invalid'
+              : 'error';
       this.#deps.observer?.onAnalysis?.(engineName, outcome, (performance.now() - started) / 1000);
       throw err;
     }

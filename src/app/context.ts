@@ -4,7 +4,10 @@
  */
 import path from 'node:path';
 import type { Config } from '../config/config.schema.js';
+import { availableParallelism } from 'node:os';
 import { AnalysisService, type AnalysisObserver } from '../analysis/analysis.service.js';
+import { builtInEngineModule, loadEngineDescriptors } from '../analysis/engine-modules.js';
+import { InferencePool } from '../analysis/inference-pool.js';
 import { createEngineRegistry } from '../engines/index.js';
 import type { EngineDescriptor } from '../engines/engine.js';
 import type { EngineRegistry } from '../engines/engine-registry.js';
@@ -22,14 +25,23 @@ export interface AppContext {
   readonly analyses: AnalysesRepository;
   readonly profiles: ProfilesRepository;
   readonly analysis: AnalysisService;
+  /** Worker threads running the engines, or null when engines run inline. */
+  readonly pool: InferencePool | null;
   /** Observers the HTTP layer attaches (metrics). */
   readonly observers: AnalysisObserver[];
   close(): Promise<void>;
 }
 
 export interface CreateContextOptions {
-  /** Engines to register instead of the built-in ones (tests). */
+  /** Engines to register instead of the built-in ones, run inline (tests). */
   engines?: readonly EngineDescriptor[];
+  /** Modules whose engines run on worker threads instead of the built-in ones (tests). */
+  engineModules?: readonly string[];
+}
+
+/** Analyses at once: the configured figure, else one per core this process may use. */
+export function analysisConcurrency(config: Readonly<Config>): number {
+  return config.analysis.concurrency || availableParallelism();
 }
 
 export async function createAppContext(
@@ -41,7 +53,21 @@ export async function createAppContext(
     databaseUrl: config.storage.databaseUrl,
   });
   const blobs = new FileBlobStore(path.join(config.storage.dataDir, 'blobs'));
-  const engines = createEngineRegistry(options.engines);
+  let pool: InferencePool | null = null;
+  let engines;
+  if (options.engines || !config.analysis.threads) {
+    engines = createEngineRegistry(options.engines);
+  } else {
+    const modules = options.engineModules ? [...options.engineModules] : [builtInEngineModule()];
+    pool = new InferencePool({
+      threads: analysisConcurrency(config),
+      engineModules: modules,
+      preload: config.analysis.defaultEngine,
+      workerMemoryMb: config.analysis.workerMemoryMb,
+    });
+    const descriptors = await loadEngineDescriptors(modules);
+    engines = createEngineRegistry(descriptors.map((d) => pool!.wrap(d)));
+  }
   const analyses = new AnalysesRepository(store.db);
   const profiles = new ProfilesRepository(store.db);
   for (const profile of BUNDLED_PROFILES) await profiles.ensure(profile);
@@ -52,6 +78,7 @@ export async function createAppContext(
     analyses,
     profiles,
     blobs,
+    concurrency: analysisConcurrency(config),
     observer: { onAnalysis: (...args) => observers.forEach((o) => o.onAnalysis?.(...args)) },
   });
   return {
@@ -62,9 +89,11 @@ export async function createAppContext(
     analyses,
     profiles,
     analysis,
+    pool,
     observers,
     async close() {
       await engines.dispose();
+      await pool?.destroy();
       await store.close();
     },
   };

@@ -3,13 +3,14 @@
  * itself; this file only wires them up and turns errors into one line and an exit code.
  */
 import { Command, CommanderError } from 'commander';
+import { packageVersion } from '../app/paths.js';
 import { registerCommands } from './commands/index.js';
 import { failAndExit } from './output.js';
 
 export function buildProgram(): Command {
   const program = new Command('gramscope')
     .description('Gram-stain micrograph analysis: detections, Gram finding and differential')
-    .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run gramscope --help for usage)')
     .exitOverride();
   registerCommands(program);

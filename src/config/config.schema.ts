@@ -24,6 +24,17 @@ export const ConfigSchema = Type.Object({
     databaseUrl: Type.String(),
     /** Keep uploaded images (re-encoded without metadata). Off by default: only results are stored. */
     retainImages: Type.Boolean(),
+    /** S3 bucket for retained images and models; empty keeps them in dataDir/blobs. */
+    s3Bucket: Type.String(),
+    /** S3-compatible endpoint URL (MinIO, Ceph, Azure gateway); empty means AWS. */
+    s3Endpoint: Type.String(),
+    s3Region: Type.String({ minLength: 1 }),
+    /** Key prefix inside the bucket, so several installations can share one. */
+    s3Prefix: Type.String({ pattern: '^([a-z0-9][a-z0-9/_.-]*/)?$' }),
+    /** Path-style addressing (bucket in the path), which most S3-compatible servers need. */
+    s3ForcePathStyle: Type.Boolean(),
+    /** Key-encryption keys as `id:base64` (32 bytes each); the first encrypts, all decrypt. */
+    encryptionKeys: Type.Array(Type.String()),
   }),
   intake: Type.Object({
     maxBytes: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024 }),
@@ -39,6 +50,16 @@ export const ConfigSchema = Type.Object({
     /** Analyses allowed to wait; beyond this the server answers 503 with Retry-After. */
     queueLimit: Type.Integer({ minimum: 0, maximum: 100_000 }),
     deadlineMs: Type.Integer({ minimum: 100, maximum: 600_000 }),
+    /** Run engines on worker threads (the event loop stays free); false runs them inline. */
+    threads: Type.Boolean(),
+    /** Heap limit of each worker thread, in MiB. */
+    workerMemoryMb: Type.Integer({ minimum: 64, maximum: 65_536 }),
+  }),
+  live: Type.Object({
+    /** Largest accepted live frame, in bytes. */
+    maxFrameBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024 }),
+    /** Live frames larger than this on either side are downscaled before analysis. */
+    maxSide: Type.Integer({ minimum: 64, maximum: 8192 }),
   }),
   log: Type.Object({
     level: Type.Union(
@@ -119,6 +140,50 @@ export const SETTINGS: readonly Setting[] = [
     description: 'Keep uploaded images (metadata stripped). Off: only results are stored.',
   },
   {
+    path: 'storage.s3Bucket',
+    env: 'GRAMSCOPE_S3_BUCKET',
+    kind: 'string',
+    default: '',
+    description:
+      'S3 bucket for retained images and models; empty keeps them in the data directory. Credentials come from the AWS SDK default chain (environment, web identity, ECS task role, instance profile).',
+  },
+  {
+    path: 'storage.s3Endpoint',
+    env: 'GRAMSCOPE_S3_ENDPOINT',
+    kind: 'string',
+    default: '',
+    description: 'Endpoint URL of an S3-compatible server (MinIO, Ceph); empty for AWS.',
+  },
+  {
+    path: 'storage.s3Region',
+    env: 'GRAMSCOPE_S3_REGION',
+    kind: 'string',
+    default: 'us-east-1',
+    description: 'Region of the S3 bucket.',
+  },
+  {
+    path: 'storage.s3Prefix',
+    env: 'GRAMSCOPE_S3_PREFIX',
+    kind: 'string',
+    default: '',
+    description: 'Key prefix inside the bucket, ending in `/` (e.g. `gramscope/`).',
+  },
+  {
+    path: 'storage.s3ForcePathStyle',
+    env: 'GRAMSCOPE_S3_FORCE_PATH_STYLE',
+    kind: 'boolean',
+    default: false,
+    description: 'Address the bucket in the path (most S3-compatible servers need this).',
+  },
+  {
+    path: 'storage.encryptionKeys',
+    env: 'GRAMSCOPE_ENCRYPTION_KEYS',
+    kind: 'list',
+    default: [],
+    description:
+      'Key-encryption keys for retained images, comma-separated `id:base64` (32 random bytes each, e.g. `k1:$(openssl rand -base64 32)`). The first encrypts new objects; all decrypt, so keys rotate by prepending. Required when images are retained.',
+  },
+  {
     path: 'intake.maxBytes',
     env: 'GRAMSCOPE_MAX_UPLOAD_BYTES',
     kind: 'integer',
@@ -173,6 +238,34 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'integer',
     default: 30_000,
     description: 'Longest time one analysis may take, queueing included.',
+  },
+  {
+    path: 'analysis.threads',
+    env: 'GRAMSCOPE_ANALYSIS_THREADS',
+    kind: 'boolean',
+    default: true,
+    description: 'Run engines on worker threads so the event loop stays responsive; false runs them inline.',
+  },
+  {
+    path: 'analysis.workerMemoryMb',
+    env: 'GRAMSCOPE_WORKER_MEMORY_MB',
+    kind: 'integer',
+    default: 1024,
+    description: 'Heap limit of each analysis worker thread, in MiB.',
+  },
+  {
+    path: 'live.maxFrameBytes',
+    env: 'GRAMSCOPE_LIVE_MAX_FRAME_BYTES',
+    kind: 'integer',
+    default: 4 * 1024 * 1024,
+    description: 'Largest accepted live WebSocket frame, in bytes; a larger one closes the socket (1009).',
+  },
+  {
+    path: 'live.maxSide',
+    env: 'GRAMSCOPE_LIVE_MAX_SIDE',
+    kind: 'integer',
+    default: 1280,
+    description: 'Live frames larger than this on either side are downscaled before analysis.',
   },
   {
     path: 'log.level',

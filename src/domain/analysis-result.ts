@@ -3,8 +3,18 @@
  * Declared once as TypeBox schemas so the OpenAPI document and the TypeScript types cannot drift.
  * Fields may be added; existing ones must never change meaning.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
 import { LABEL_KEYS, MORPHOTYPE_KEYS } from './taxonomy.js';
+
+// TypeBox's own checker (Value.Check) knows no formats until they are registered; AJV in Fastify has its own.
+if (!FormatRegistry.Has('date-time')) {
+  FormatRegistry.Set(
+    'date-time',
+    (v) =>
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v) &&
+      !Number.isNaN(Date.parse(v)),
+  );
+}
 
 export const GramSchema = Type.Union([
   Type.Literal('positive'),

@@ -8,6 +8,7 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import { packageRoot, packageVersion } from '../app/paths.js';
+import { generateRequestId } from './logging.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
@@ -16,6 +17,7 @@ import { aboutRoutes } from './routes/about.routes.js';
 import { analysesRoutes } from './routes/analyses.routes.js';
 import { enginesRoutes } from './routes/engines.routes.js';
 import { healthRoutes, type HealthState } from './routes/health.routes.js';
+import { LiveHub, liveRoutes } from './routes/live.routes.js';
 import { profilesRoutes } from './routes/profiles.routes.js';
 import { samplesRoutes } from './routes/samples.routes.js';
 
@@ -28,6 +30,8 @@ export interface BuildAppOptions {
 
 export interface GramscopeApp extends FastifyInstance {
   health: HealthState;
+  /** Open live sockets (closed on shutdown, or per user by the security layer). */
+  live: LiveHub;
 }
 
 export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<GramscopeApp> {
@@ -38,12 +42,17 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     // JSON bodies are small; images come through multipart with their own limit.
     bodyLimit: 1024 * 1024,
     requestIdHeader: false,
-    genReqId: () => crypto.randomUUID(),
+    genReqId: generateRequestId,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
   }) as unknown as GramscopeApp;
   app.decorate('health', { draining: false });
+  app.decorate('live', new LiveHub());
+  app.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
 
   registerErrorHandler(app);
   await registerSecurityHeaders(app);
@@ -78,13 +87,14 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
 
   await app.register(healthRoutes(ctx, app.health));
   await app.register(analysesRoutes(ctx));
+  await app.register(liveRoutes(ctx, metrics.live, app.live));
   await app.register(enginesRoutes(ctx));
   await app.register(profilesRoutes(ctx));
   await app.register(aboutRoutes(ctx));
   await app.register(samplesRoutes(options.samplesDir ?? path.join(packageRoot(), 'samples')));
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(metrics.contentType).send(await metrics.metrics()),
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAnalyze } from './analyze.command.js';
 import { registerBench } from './bench.command.js';
 import { registerServe } from './serve.command.js';
+import { registerDatasetCommand } from './dataset.command.js';
 import { registerSynthCommand } from './synth.command.js';
 
 /** Every command registers itself here, one line each. */
@@ -10,4 +11,5 @@ export function registerCommands(program: Command): void {
   registerAnalyze(program);
   registerBench(program);
   registerSynthCommand(program);
+  registerDatasetCommand(program);
 }

@@ -3,6 +3,7 @@ import { createAppContext } from '../../app/context.js';
 import { loadConfig } from '../../config/load-config.js';
 import { AppError } from '../../errors.js';
 import { buildApp } from '../../server/build-app.js';
+import { createLoggerOptions } from '../../server/logging.js';
 import { isLoopbackHost } from '../../server/network.js';
 import { parseNumberOption } from '../output.js';
 
@@ -43,7 +44,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const started = performance.now();
   const ctx = await createAppContext(config);
   const app = await buildApp(ctx, {
-    logger: { level: config.log.level, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    logger: createLoggerOptions({ level: config.log.level }),
   });
   // Load the default engine before accepting traffic, so the first analysis is not a cold one.
   await ctx.engines.get(config.analysis.defaultEngine);

@@ -4,7 +4,31 @@
  * `attributes` (morphotype, gram, arrangement, group_id) to annotations and `specimen` /
  * `microns_per_pixel` to images; COCO readers ignore fields they do not know.
  */
-import type { Dataset } from './dataset.js';
+import { basename, dirname } from 'node:path';
+import { AppError } from '../../errors.js';
+import { mapLabelName } from '../../domain/taxonomy.js';
+import { DEFAULT_DATASET_LIMITS, type DatasetLimits } from '../io/limits.js';
+import { readJsonFile } from '../io/read-json.js';
+import { normaliseRelativePath } from '../io/safe-path.js';
+import {
+  LabelMapper,
+  type AnnotationAttributes,
+  type Dataset,
+  type DatasetAnnotation,
+  type DatasetImage,
+  type LoadedDataset,
+} from './dataset.js';
+import {
+  checkBox,
+  expectArray,
+  expectFinite,
+  expectId,
+  expectPositiveInt,
+  expectRecord,
+  expectString,
+  invalid,
+  isRecord,
+} from './validate.js';
 
 export interface CocoImage {
   id: number;
@@ -104,5 +128,103 @@ export function toCoco(
       name,
       supercategory: info.supercategories?.[name] ?? 'organism',
     })),
+  };
+}
+
+/**
+ * Reads a COCO detection JSON file into a dataset rooted at the file's folder (or `imagesRoot`).
+ * Category names are mapped onto TAXONOMY keys; unknown ones are kept and reported. Every problem is
+ * one ERR_DATASET_* error naming the file and the record.
+ *
+ * @example
+ * const { dataset, report } = await readCoco('site-a/coco.json');
+ * report.unknownLabels; // { spore: 12 }
+ */
+export async function readCoco(
+  jsonPath: string,
+  options: { imagesRoot?: string; limits?: DatasetLimits } = {},
+): Promise<LoadedDataset> {
+  const limits = options.limits ?? DEFAULT_DATASET_LIMITS;
+  const name = basename(jsonPath);
+  const doc = expectRecord(await readJsonFile(jsonPath, limits.maxJsonBytes), name);
+  const rawImages = expectArray(doc.images, `${name}: "images"`);
+  const rawAnnotations = expectArray(doc.annotations ?? [], `${name}: "annotations"`);
+  const rawCategories = expectArray(doc.categories, `${name}: "categories"`);
+  if (rawImages.length > limits.maxImages)
+    throw new AppError(
+      'ERR_DATASET_TOO_LARGE',
+      `${name} lists ${rawImages.length} images; at most ${limits.maxImages} are accepted`,
+    );
+  if (rawAnnotations.length > limits.maxAnnotations)
+    throw new AppError(
+      'ERR_DATASET_TOO_LARGE',
+      `${name} lists ${rawAnnotations.length} annotations; at most ${limits.maxAnnotations} are accepted`,
+    );
+  const mapper = new LabelMapper(mapLabelName);
+  const categories = new Map<string, string>();
+  rawCategories.forEach((raw, i) => {
+    const where = `${name} categories[${i}]`;
+    const c = expectRecord(raw, where);
+    const id = expectId(c.id, `${where}.id`);
+    if (categories.has(id)) throw invalid(where, `category id ${id} appears twice`);
+    categories.set(id, expectString(c.name, `${where}.name`));
+  });
+  const images: DatasetImage[] = [];
+  const byId = new Map<string, DatasetImage>();
+  const files = new Set<string>();
+  rawImages.forEach((raw, i) => {
+    const where = `${name} images[${i}]`;
+    const r = expectRecord(raw, where);
+    const id = expectId(r.id, `${where}.id`);
+    if (byId.has(id)) throw invalid(where, `image id ${id} appears twice`);
+    const file = normaliseRelativePath(expectString(r.file_name, `${where}.file_name`), `${where}.file_name`);
+    if (files.has(file)) throw invalid(where, `file ${file} is listed twice`);
+    files.add(file);
+    const image: DatasetImage = {
+      file,
+      width: expectPositiveInt(r.width, `${where}.width`, 100_000),
+      height: expectPositiveInt(r.height, `${where}.height`, 100_000),
+      annotations: [],
+    };
+    if (typeof r.specimen === 'string' && r.specimen.length > 0) image.specimen = r.specimen;
+    if (r.split === 'train' || r.split === 'val' || r.split === 'test') image.split = r.split;
+    if (typeof r.microns_per_pixel === 'number' && r.microns_per_pixel > 0)
+      image.micronsPerPixel = r.microns_per_pixel;
+    byId.set(id, image);
+    images.push(image);
+  });
+  const warnings: string[] = [];
+  let crowd = 0;
+  rawAnnotations.forEach((raw, i) => {
+    const a = expectRecord(raw, `${name} annotations[${i}]`);
+    const where = `${name} annotation ${typeof a.id === 'number' || typeof a.id === 'string' ? `id ${a.id}` : `[${i}]`}`;
+    const image = byId.get(expectId(a.image_id, `${where}.image_id`));
+    if (!image) throw invalid(where, `refers to image ${String(a.image_id)}, which is not listed`);
+    const category = categories.get(expectId(a.category_id, `${where}.category_id`));
+    if (category === undefined)
+      throw invalid(where, `refers to category ${String(a.category_id)}, which is not listed`);
+    const bbox = expectArray(a.bbox, `${where}.bbox`);
+    if (bbox.length !== 4) throw invalid(`${where}.bbox`, 'must hold 4 numbers [x, y, width, height]');
+    const [x, y, w, h] = bbox.map((v, k) => expectFinite(v, `${where}.bbox[${k}]`));
+    const box = checkBox([x, y, x + w, y + h], image.width, image.height, where);
+    if (a.iscrowd === 1) crowd++;
+    const annotation: DatasetAnnotation = { box, label: mapper.map(category) };
+    if (isRecord(a.attributes)) {
+      const at = a.attributes;
+      const attributes: AnnotationAttributes = {};
+      if (typeof at.morphotype === 'string') attributes.morphotype = at.morphotype;
+      if (typeof at.gram === 'string') attributes.gram = at.gram;
+      if (typeof at.arrangement === 'string') attributes.arrangement = at.arrangement;
+      if (typeof at.group_id === 'number') attributes.groupId = at.group_id;
+      annotation.attributes = attributes;
+    }
+    image.annotations.push(annotation);
+  });
+  if (crowd > 0) warnings.push(`${crowd} crowd annotations (iscrowd=1) were read as ordinary boxes`);
+  const root = options.imagesRoot ?? dirname(jsonPath);
+  return {
+    format: 'coco',
+    dataset: { root, labels: mapper.classNames(), images },
+    report: mapper.report(warnings),
   };
 }

@@ -52,3 +52,65 @@ export function stemOf(file: string): string {
   const dot = base.lastIndexOf('.');
   return dot > 0 ? base.slice(0, dot) : base;
 }
+
+export type DatasetFormat = 'yolo' | 'coco' | 'vott';
+export const DATASET_FORMATS: readonly DatasetFormat[] = ['yolo', 'coco', 'vott'];
+
+/** What reading a dataset found besides its boxes: labels that map onto no TAXONOMY key, oddities. */
+export interface DatasetReadReport {
+  /** Source class names that map onto no TAXONOMY key, with their box counts; kept, not dropped. */
+  unknownLabels: Record<string, number>;
+  /** Source names that were mapped onto a different TAXONOMY key, e.g. "S. aureus" → s_aureus. */
+  mappedLabels: Record<string, string>;
+  warnings: string[];
+}
+
+export interface LoadedDataset {
+  format: DatasetFormat;
+  dataset: Dataset;
+  report: DatasetReadReport;
+}
+
+/**
+ * Maps source class names onto TAXONOMY keys with `mapLabelName`, remembering what it could not map;
+ * the final class list is the 17 TAXONOMY keys followed by the unknown names in order of appearance.
+ */
+export class LabelMapper {
+  readonly #unknown = new Map<string, number>();
+  readonly #mapped = new Map<string, string>();
+  readonly #resolve: (name: string) => string | null;
+
+  constructor(resolve: (name: string) => string | null) {
+    this.#resolve = resolve;
+  }
+
+  map(name: string): string {
+    const key = this.#resolve(name);
+    if (key) {
+      if (key !== name) this.#mapped.set(name, key);
+      return key;
+    }
+    this.#unknown.set(name, (this.#unknown.get(name) ?? 0) + 1);
+    return name;
+  }
+
+  classNames(): string[] {
+    return [...TAXONOMY_CLASS_NAMES, ...this.#unknown.keys()];
+  }
+
+  report(warnings: string[] = []): DatasetReadReport {
+    return {
+      unknownLabels: Object.fromEntries(this.#unknown),
+      mappedLabels: Object.fromEntries(this.#mapped),
+      warnings,
+    };
+  }
+}
+
+/** Image file extensions the dataset tools recognise (what the intake accepts). */
+export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp'];
+
+export const isImageFile = (name: string): boolean => {
+  const dot = name.lastIndexOf('.');
+  return dot >= 0 && IMAGE_EXTENSIONS.includes(name.slice(dot).toLowerCase());
+};

@@ -32,6 +32,11 @@ export interface DraftPaint {
   readonly density: number;
   readonly profile: Profile;
   readonly pallor?: number;
+  /**
+   * Detail inside or around the organism (polar granules, beads, a capsule halo, a spore): drawn,
+   * but not part of the organism's ground-truth box.
+   */
+  readonly detail?: boolean;
 }
 
 /** Which stain a primitive takes up; the site turns roles into stain mixes and densities. */
@@ -189,10 +194,18 @@ function makeLancetPair(rng: Rng): DraftGroup {
   let ox = 0;
   let oy = 0;
   for (let p = 0; p < pairs; p++) {
-    const length = rng.range(0.95, 1.25);
-    const broad = rng.range(0.36, 0.46);
+    const length = rng.range(1.0, 1.3);
+    const broad = rng.range(0.3, 0.38);
     const tip = broad * rng.range(0.3, 0.45);
     const gap = rng.range(0.04, 0.12);
+    // The polysaccharide capsule shows as a clear halo against a proteinaceous background.
+    const halo: DraftPaint = {
+      shape: ellipse(ox, oy, gap / 2 + length + 0.35, broad + 0.35, angle),
+      role: 'protein',
+      density: rng.range(0.7, 1),
+      profile: 'halo',
+      detail: true,
+    };
     for (const side of [-1, 1]) {
       const c = Math.cos(angle) * side;
       const s = Math.sin(angle) * side;
@@ -208,6 +221,7 @@ function makeLancetPair(rng: Rng): DraftGroup {
             density: 1,
             profile: 'dome',
           },
+          ...(side === -1 ? [halo] : []),
         ],
         arrangement: pairs > 1 ? 'chain' : 'pair',
         lengthUm: length,
@@ -255,6 +269,34 @@ interface RodSpec {
   readonly density?: number;
   /** Pole-to-pole bend between rods in a chain, radians (sd). */
   readonly bend?: number;
+  /** Chance that a rod shows bipolar staining (denser poles, as Enterobacterales often do). */
+  readonly bipolar?: number;
+}
+
+/** Two denser granules just inside the poles of a rod. */
+function polarGranules(
+  role: StainRole,
+  cx: number,
+  cy: number,
+  length: number,
+  width: number,
+  angle: number,
+  density: number,
+): DraftPaint[] {
+  const off = length / 2 - width * 0.48;
+  const r = width * 0.36;
+  return [-1, 1].map((side) => ({
+    shape: {
+      kind: 'disc' as const,
+      cx: cx + Math.cos(angle) * off * side,
+      cy: cy + Math.sin(angle) * off * side,
+      r,
+    },
+    role,
+    density,
+    profile: 'dome' as const,
+    detail: true,
+  }));
 }
 
 function makeRodChain(rng: Rng, spec: RodSpec): DraftGroup {
@@ -271,6 +313,9 @@ function makeRodChain(rng: Rng, spec: RodSpec): DraftGroup {
     const w = width * rng.range(0.92, 1.06);
     const cx = x + (Math.cos(angle) * length) / 2;
     const cy = y + (Math.sin(angle) * length) / 2;
+    const extra = rng.chance(spec.bipolar ?? 0)
+      ? polarGranules(spec.role, cx, cy, length, w, angle, rng.range(0.25, 0.45))
+      : [];
     objects.push(
       organism(
         spec.role,
@@ -279,6 +324,7 @@ function makeRodChain(rng: Rng, spec: RodSpec): DraftGroup {
         length,
         w,
         spec.density ?? 1,
+        extra,
       ),
     );
     x += Math.cos(angle) * (length + rng.range(0.05, 0.15));
@@ -310,6 +356,7 @@ function makeBoxcarChain(rng: Rng): DraftGroup {
               role: 'gram-positive',
               density: 0.85,
               profile: 'hole',
+              detail: true,
             },
           ]
         : [];
@@ -332,13 +379,30 @@ function makePalisade(rng: Rng): DraftGroup {
     const length = rng.range(1.5, 3);
     const thick = rng.range(0.27, 0.34);
     const thin = thick * rng.range(0.55, 0.75);
-    const flip = rng.chance(0.5) ? 0 : Math.PI;
+    const axis = angle + (rng.chance(0.5) ? 0 : Math.PI);
+    // Metachromatic granules: beaded staining along the rod.
+    const beads: DraftPaint[] = rng.chance(0.5)
+      ? [-0.28, 0, 0.28].map((t) => ({
+          shape: {
+            kind: 'disc' as const,
+            cx: cx + Math.cos(axis) * t * length,
+            cy: cy + Math.sin(axis) * t * length,
+            r: thin * 0.85,
+          },
+          role: 'gram-positive' as const,
+          density: rng.range(0.25, 0.45),
+          profile: 'dome' as const,
+          detail: true,
+        }))
+      : [];
     return organism(
       'gram-positive',
-      capsuleAt(cx, cy, length, thick, thin, angle + flip),
+      capsuleAt(cx, cy, length, thick, thin, axis),
       arrangement,
       length,
       2 * thick,
+      1,
+      beads,
     );
   };
   if (mode === 'single') objects.push(club(0, 0, base, 'single'));
@@ -437,14 +501,14 @@ function makeYeast(rng: Rng): DraftGroup {
       ],
     };
   }
-  const n = rng.int(3, 6);
+  const n = rng.int(2, 5);
   const width = rng.range(1.8, 2.6);
   let dir = angle;
   let x = 0;
   let y = 0;
   const objects: DraftObject[] = [];
   for (let i = 0; i < n; i++) {
-    const length = rng.range(5, 9);
+    const length = rng.range(4, 8);
     const cx = x + (Math.cos(dir) * length) / 2;
     const cy = y + (Math.sin(dir) * length) / 2;
     objects.push(
@@ -582,6 +646,7 @@ const GNR_PLUMP: RodSpec = {
   length: [2, 3],
   chainWeights: [0.85, 0.15],
   role: 'gram-negative',
+  bipolar: 0.35,
 };
 const GNR_SLENDER: RodSpec = {
   width: [0.45, 0.6],
@@ -629,6 +694,6 @@ export const SPECIES: Readonly<Record<LabelKey, Species>> = {
   listeria: species('listeria', 5, makeShortRods),
   corynebacterium: species('corynebacterium', 1.6, makePalisade),
   gn_cocci: species('gn_cocci', 4, makeBeanPair),
-  candida: species('candida', 0.35, makeYeast),
+  candida: species('candida', 0.6, makeYeast),
   rbc: species('rbc', 3, makeRedCell),
 };

@@ -23,7 +23,7 @@ import {
 import { createRng, type Rng } from './prng.js';
 import { shapeBounds, unionBox } from './shapes.js';
 import { createSite, REFERENCE_SITE, resolveRole, type SynthSite } from './site.js';
-import { blurRgb, composeLight, quantiseWithNoise, StainCanvas } from './stain-canvas.js';
+import { blurRgb, composeLight, quantiseWithNoise, StainCanvas, type HazeLayer } from './stain-canvas.js';
 
 /** Default scale, matching the bundled `synthetic-default` calibration profile. */
 export const DEFAULT_SYNTH_MICRONS_PER_PIXEL = 0.1;
@@ -165,6 +165,7 @@ export function renderField(options: RenderFieldOptions): SynthField {
     tx: number,
     ty: number,
     decol: number,
+    softness = 1,
   ): Box[] => {
     const boxes: Box[] = [];
     for (const p of paints) {
@@ -176,17 +177,18 @@ export function renderField(options: RenderFieldOptions): SynthField {
         density: density * p.density,
         profile: p.profile,
         pallor: p.pallor ?? 0.5,
+        softness,
       });
-      if (p.profile !== 'hole') boxes.push(shapeBounds(shape));
+      if (!p.detail) boxes.push(shapeBounds(shape));
     }
     return boxes;
   };
 
   const groupBoundsPx = (group: DraftGroup | DraftClutter, angle: number): Box =>
     unionBox(
-      ('objects' in group ? group.objects.flatMap((o) => o.paints) : group.paints).map((p) =>
-        shapeBounds(transformShape(p.shape, angle, pxPerUm, 0, 0)),
-      ),
+      ('objects' in group ? group.objects.flatMap((o) => o.paints) : group.paints)
+        .filter((p) => !p.detail)
+        .map((p) => shapeBounds(transformShape(p.shape, angle, pxPerUm, 0, 0))),
     );
 
   /** Finds a spot for a group fully inside the field that passes `free`; null after a few tries. */
@@ -254,14 +256,20 @@ export function renderField(options: RenderFieldOptions): SynthField {
     const species = SPECIES[label];
     const groupId = nextGroup++;
     const boxes: Box[] = [];
+    // A group lying outside the focal plane is drawn with soft edges and a little paler.
+    const defocused = !clean && label !== 'rbc' && paintRng.chance(site.outOfFocus);
+    const softness = defocused ? paintRng.range(2, 4.5) * (0.1 / mpp) : 1;
+    const fade = defocused ? 0.8 : 1;
+    // Yeast take up crystal violet less evenly than bacteria; some cells look Gram-variable.
+    const decolSpread = species.morphotype === 'yeast' ? 0.15 : 0.06;
     for (const o of group.objects) {
       const decol =
         species.gram === 'positive'
-          ? Math.min(0.8, Math.max(0, site.decolorisation + paintRng.normal(0, 0.06)))
+          ? Math.min(0.8, Math.max(0, site.decolorisation + paintRng.normal(0, decolSpread)))
           : 0;
-      const jitter = Math.exp(paintRng.normal(0, 0.08));
+      const jitter = Math.exp(paintRng.normal(0, 0.08)) * fade;
       const paints = o.paints.map((p) => ({ ...p, density: p.density * jitter }));
-      const box = clipTo(paintAll(paints, angle, at[0], at[1], decol), width, height);
+      const box = clipTo(paintAll(paints, angle, at[0], at[1], decol, Math.max(1, softness)), width, height);
       boxes.push(box);
       objects.push({
         box: [round2(box[0]), round2(box[1]), round2(box[2]), round2(box[3])],
@@ -322,6 +330,7 @@ export function renderField(options: RenderFieldOptions): SynthField {
       // Proteinaceous background: smooth value noise over three scales, skewed so most of the
       // field is clear and the haze gathers in patches, as broth protein does on a smear.
       const hazeRng = rng.fork('haze');
+      const layers: HazeLayer[] = [];
       for (const [cellUm, weight] of [
         [40, 0.5],
         [12, 0.32],
@@ -332,19 +341,23 @@ export function renderField(options: RenderFieldOptions): SynthField {
         const gridH = Math.ceil(height / cellPx) + 2;
         const values = new Float32Array(gridW * gridH);
         for (let i = 0; i < values.length; i++) values[i] = Math.max(0, hazeRng.normal(0, 1)) ** 1.5;
-        canvas.addHaze(1, site.haze * weight, cellPx, values, gridW);
+        layers.push({ cellPx, strength: site.haze * weight, values, gridW });
       }
+      canvas.addHaze(1, layers);
     }
   }
 
   const lightRng = rng.fork('light');
+  // Exposure and focus drift a little from field to field even at one site.
+  const exposure = clean ? 1 : Math.exp(lightRng.normal(0, 0.03));
+  const focus = clean ? 1 : Math.exp(lightRng.normal(0, 0.25));
   const light = composeLight(canvas, site.stainVectors, {
-    background: site.background,
+    background: [site.background[0] * exposure, site.background[1] * exposure, site.background[2] * exposure],
     vignette: clean ? 0 : site.vignette,
     gradient: clean ? [0, 0] : site.gradient,
     centre: clean ? [0.5, 0.5] : [lightRng.range(0.3, 0.7), lightRng.range(0.3, 0.7)],
   });
-  if (!clean) blurRgb(light, width, height, site.blurUm * pxPerUm);
+  if (!clean) blurRgb(light, width, height, site.blurUm * focus * pxPerUm);
   const data = quantiseWithNoise(light, clean ? 0 : site.noise, rng.fork('noise').uint32());
 
   return {

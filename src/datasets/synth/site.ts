@@ -27,6 +27,8 @@ export interface SynthSite {
   readonly gradient: readonly [number, number];
   /** Defocus blur, as a Gaussian sigma in micrometres. */
   readonly blurUm: number;
+  /** Share of organism groups lying outside the focal plane (soft-edged, paler). */
+  readonly outOfFocus: number;
   /** Sensor noise standard deviation in 8-bit levels. */
   readonly noise: number;
   /** JPEG quality used when the field is written as JPEG. */
@@ -53,6 +55,7 @@ export const REFERENCE_SITE: SynthSite = {
   vignette: 0.06,
   gradient: [0, 0],
   blurUm: 0.04,
+  outOfFocus: 0.03,
   noise: 1.5,
   jpegQuality: 92,
   clutter: 0.5,
@@ -97,6 +100,7 @@ export function createSite(id: number, familySeed = 0): SynthSite {
     vignette: rng.range(0, 0.3),
     gradient: [rng.normal(0, 0.08), rng.normal(0, 0.08)],
     blurUm: rng.range(0.02, 0.11),
+    outOfFocus: rng.range(0, 0.2),
     noise: rng.range(1, 4.5),
     jpegQuality: rng.int(68, 95),
     clutter: rng.range(0.2, 1.5),

@@ -18,9 +18,10 @@ export type Rgb = readonly [r: number, g: number, b: number];
  * - `flat`: uniform;
  * - `pallor`: biconcave disc, dense rim and pale centre (red cells);
  * - `rim`: only a thin membrane line (ghost cells, capsules);
- * - `hole`: removes stain (unstained spores), never below zero once composed.
+ * - `hole`: removes stain (unstained spores), never below zero once composed;
+ * - `halo`: keeps the background haze away (a capsule seen as a clear zone); stains nothing.
  */
-export type Profile = 'dome' | 'flat' | 'pallor' | 'rim' | 'hole';
+export type Profile = 'dome' | 'flat' | 'pallor' | 'rim' | 'hole' | 'halo';
 
 export interface Paint {
   readonly shape: Shape;
@@ -30,6 +31,11 @@ export interface Paint {
   readonly profile: Profile;
   /** Strength of the central pallor for `pallor` (0..1). */
   readonly pallor?: number;
+  /**
+   * Width in pixels of the edge ramp (1 = crisp anti-aliasing). Larger values draw an object lying
+   * outside the focal plane, with a soft edge.
+   */
+  readonly softness?: number;
 }
 
 export class StainCanvas {
@@ -37,6 +43,8 @@ export class StainCanvas {
   readonly height: number;
   /** One optical-density map per stain, row-major. */
   readonly od: readonly [Float32Array, Float32Array, Float32Array];
+  /** 0..1 per pixel: how much of the background haze is kept out (capsule halos); lazily made. */
+  #clear: Float32Array | null = null;
 
   constructor(width: number, height: number) {
     this.width = width;
@@ -48,15 +56,19 @@ export class StainCanvas {
   /** Paints one shape with anti-aliased edges (one-pixel coverage ramp from the signed distance). */
   paint(p: Paint): void {
     const [bx1, by1, bx2, by2] = shapeBounds(p.shape);
-    const x0 = Math.max(0, Math.floor(bx1) - 1);
-    const y0 = Math.max(0, Math.floor(by1) - 1);
-    const x1 = Math.min(this.width - 1, Math.ceil(bx2) + 1);
-    const y1 = Math.min(this.height - 1, Math.ceil(by2) + 1);
+    const soft = Math.max(1, p.softness ?? 1);
+    const half = soft / 2;
+    const reach = Math.ceil(half) + 1;
+    const x0 = Math.max(0, Math.floor(bx1) - reach);
+    const y0 = Math.max(0, Math.floor(by1) - reach);
+    const x1 = Math.min(this.width - 1, Math.ceil(bx2) + reach);
+    const y1 = Math.min(this.height - 1, Math.ceil(by2) + reach);
     if (x1 < x0 || y1 < y0) return;
     const sdf = compileSdf(p.shape);
     const t = Math.max(shapeThickness(p.shape), 0.5);
     const [s0, s1, s2] = p.stain;
     const [m0, m1, m2] = this.od;
+    const clear = p.profile === 'halo' ? (this.#clear ??= new Float32Array(this.width * this.height)) : null;
     const pallor = p.pallor ?? 0.5;
     const { density, profile } = p;
     const w = this.width;
@@ -65,8 +77,8 @@ export class StainCanvas {
       let idx = y * w + x0;
       for (let x = x0; x <= x1; x++, idx++) {
         const d = sdf(x + 0.5, py);
-        if (d >= 0.5) continue;
-        const cover = d <= -0.5 ? 1 : 0.5 - d;
+        if (d >= half) continue;
+        const cover = d <= -half ? 1 : 0.5 - d / soft;
         // depth: 0 at the edge, 1 at the medial axis.
         const depth = d >= 0 ? 0 : Math.min(-d / t, 1);
         let v: number;
@@ -91,6 +103,9 @@ export class StainCanvas {
           case 'hole':
             v = -cover * (0.5 + 0.5 * depth);
             break;
+          case 'halo':
+            if (clear && cover * p.density > clear[idx]) clear[idx] = Math.min(1, cover * p.density);
+            continue;
         }
         const od = v * density;
         if (s0 !== 0) m0[idx] += od * s0;
@@ -100,28 +115,68 @@ export class StainCanvas {
     }
   }
 
-  /** Adds a smooth low-frequency haze to one stain (proteinaceous background, uneven smear). */
-  addHaze(stain: number, strength: number, cellPx: number, seedValues: Float32Array, gridW: number): void {
+  /**
+   * Adds a smooth low-frequency haze to one stain (proteinaceous background, uneven smear) from
+   * layers of value noise. The layers are summed on a grid 4 px apart and interpolated from there:
+   * the haze has no detail finer than a few micrometres, and this keeps it to one pass per pixel.
+   */
+  addHaze(stain: number, layers: readonly HazeLayer[]): void {
     const map = this.od[stain];
-    const w = this.width;
-    const gridH = seedValues.length / gridW;
-    for (let y = 0; y < this.height; y++) {
-      const gy = y / cellPx;
-      const iy = Math.min(Math.floor(gy), gridH - 2);
-      const fy = smooth01(gy - iy);
-      const row0 = iy * gridW;
-      const row1 = row0 + gridW;
+    const clear = this.#clear;
+    const { width: w, height: h } = this;
+    const step = 4;
+    const lw = Math.ceil(w / step) + 2;
+    const lh = Math.ceil(h / step) + 2;
+    const low = new Float32Array(lw * lh);
+    for (const layer of layers) {
+      const { cellPx, strength, values, gridW } = layer;
+      const gridH = values.length / gridW;
+      for (let ly = 0; ly < lh; ly++) {
+        const gy = (ly * step) / cellPx;
+        const iy = Math.min(Math.floor(gy), gridH - 2);
+        const fy = smooth01(Math.min(gy - iy, 1));
+        const row0 = iy * gridW;
+        const row1 = row0 + gridW;
+        for (let lx = 0; lx < lw; lx++) {
+          const gx = (lx * step) / cellPx;
+          const ix = Math.min(Math.floor(gx), gridW - 2);
+          const fx = smooth01(Math.min(gx - ix, 1));
+          const a = values[row0 + ix] + (values[row0 + ix + 1] - values[row0 + ix]) * fx;
+          const b = values[row1 + ix] + (values[row1 + ix + 1] - values[row1 + ix]) * fx;
+          low[ly * lw + lx] += strength * (a + (b - a) * fy);
+        }
+      }
+    }
+    const colIx = new Int32Array(w);
+    const colFx = new Float32Array(w);
+    for (let x = 0; x < w; x++) {
+      colIx[x] = Math.floor(x / step);
+      colFx[x] = x / step - colIx[x];
+    }
+    for (let y = 0; y < h; y++) {
+      const iy = Math.floor(y / step);
+      const fy = y / step - iy;
+      const r0 = iy * lw;
+      const r1 = r0 + lw;
       let idx = y * w;
       for (let x = 0; x < w; x++, idx++) {
-        const gx = x / cellPx;
-        const ix = Math.min(Math.floor(gx), gridW - 2);
-        const fx = smooth01(gx - ix);
-        const a = seedValues[row0 + ix] + (seedValues[row0 + ix + 1] - seedValues[row0 + ix]) * fx;
-        const b = seedValues[row1 + ix] + (seedValues[row1 + ix + 1] - seedValues[row1 + ix]) * fx;
-        map[idx] += strength * (a + (b - a) * fy);
+        const ix = colIx[x];
+        const fx = colFx[x];
+        const a = low[r0 + ix] + (low[r0 + ix + 1] - low[r0 + ix]) * fx;
+        const b = low[r1 + ix] + (low[r1 + ix + 1] - low[r1 + ix]) * fx;
+        const v = a + (b - a) * fy;
+        map[idx] += clear ? v * (1 - clear[idx]) : v;
       }
     }
   }
+}
+
+/** One scale of value noise: random values on a grid `cellPx` apart, scaled by `strength`. */
+export interface HazeLayer {
+  readonly cellPx: number;
+  readonly strength: number;
+  readonly values: Float32Array;
+  readonly gridW: number;
 }
 
 const smooth01 = (t: number): number => t * t * (3 - 2 * t);
@@ -246,22 +301,23 @@ function boxBlurH(src: Float32Array, dst: Float32Array, w: number, h: number, r:
 }
 
 function boxBlurV(src: Float32Array, dst: Float32Array, w: number, h: number, r: number): void {
+  // Row by row with one running sum per column and channel: sequential memory access.
   const norm = 1 / (2 * r + 1);
   const stride = w * 3;
-  for (let x = 0; x < w; x++) {
-    for (let c = 0; c < 3; c++) {
-      const col = x * 3 + c;
-      const first = src[col];
-      const last = src[(h - 1) * stride + col];
-      let acc = r * first;
-      for (let k = 0; k < r; k++) acc += src[Math.min(k, h - 1) * stride + col];
-      for (let y = 0; y < h; y++) {
-        const add = y + r < h ? src[(y + r) * stride + col] : last;
-        acc += add;
-        dst[y * stride + col] = acc * norm;
-        const sub = y - r >= 0 ? src[(y - r) * stride + col] : first;
-        acc -= sub;
-      }
+  const acc = new Float32Array(stride);
+  for (let j = 0; j < stride; j++) {
+    let a = r * src[j];
+    for (let k = 0; k < r; k++) a += src[Math.min(k, h - 1) * stride + j];
+    acc[j] = a;
+  }
+  for (let y = 0; y < h; y++) {
+    const add = Math.min(y + r, h - 1) * stride;
+    const sub = Math.max(y - r, 0) * stride;
+    const out = y * stride;
+    for (let j = 0; j < stride; j++) {
+      acc[j] += src[add + j];
+      dst[out + j] = acc[j] * norm;
+      acc[j] -= src[sub + j];
     }
   }
 }

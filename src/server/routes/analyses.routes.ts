@@ -97,10 +97,14 @@ export const analysesRoutes =
           }
         }
         if (!image) throw new AppError('ERR_IMAGE_MISSING');
+        // The response's 'close' (not the request's, which fires once the body is read) tells that
+        // the connection went away before we answered; the analysis is then cancelled.
         const controller = new AbortController();
-        request.raw.once('close', () => {
-          if (!reply.sent) controller.abort(new AppError('ERR_DEADLINE', 'The client went away'));
-        });
+        const onClose = (): void => {
+          if (!reply.raw.writableFinished)
+            controller.abort(new AppError('ERR_DEADLINE', 'The client went away'));
+        };
+        reply.raw.once('close', onClose);
         const result = await ctx.analysis.analyze({
           bytes: image,
           engine: fields.engine,
