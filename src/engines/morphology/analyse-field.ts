@@ -22,7 +22,7 @@ import {
   type PlacedCell,
 } from './arrangement.js';
 import { estimateBackground, type BackgroundModel, type BackgroundSampler } from './background.js';
-import { classifyCell, type CellClass } from './classify.js';
+import { classifyCell, GRAM_POSITIVE_MIN_RATIO, type CellClass } from './classify.js';
 import { measureCell, upperQuantile, type CellMeasure } from './measure.js';
 import { findRedCells } from './red-cells.js';
 import { estimateScaleFromRedCells } from './scale.js';
@@ -38,7 +38,7 @@ import {
   type StainModel,
   type StainProbe,
 } from './stain.js';
-import { splitAtWaist, splitObject } from './watershed.js';
+import { splitAtWaist, splitByDensity, splitObject } from './watershed.js';
 import { chooseWorkingFactor, downscaleRaster, downscaleWorking, type WorkingImage } from './working-image.js';
 
 export interface FieldOptions {
@@ -451,11 +451,28 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   const minHolePx = workMpp ? Math.max(6, Math.round(2 / (workMpp * workMpp))) : 40;
   const large = workMpp ? Math.round(3 / workMpp) : 20;
   const haloPx = 2;
+  const minSplitPx = workMpp ? Math.max(12, Math.round(0.25 / (workMpp * workMpp))) : 20;
+  // Violet cells larger than two big cocci are tried for density saddles (blurred clusters).
+  const minDensitySplitPx = workMpp ? Math.round(1.5 / (workMpp * workMpp)) : 80;
   // Smallest red cell worth testing as a disc: 5 µm across (or 14 px when the scale is unknown).
   const redCellMinPx = workMpp ? Math.round((Math.PI / 4) * (5 / workMpp) ** 2) : 150;
   const addCell = (component: number, cellPixels: Int32Array, cut: number, depth: number): void => {
     const m = measureCell(cellPixels, component, work.width, smoothed, od, probe, cut);
     if (!m) return;
+    if (
+      depth < 2 &&
+      m.stainRatio >= GRAM_POSITIVE_MIN_RATIO &&
+      cellPixels.length >= minDensitySplitPx &&
+      !(m.lengthPx >= 2.2 * m.widthPx && m.fill >= 0.8)
+    ) {
+      const b = boundsOf(cellPixels, work.width);
+      const parts = splitByDensity(cellPixels, work.width, b.x0, b.y0, b.x1, b.y1, smoothed);
+      if (parts.count > 1) {
+        for (const part of groupPixels(cellPixels, parts.cellOf, parts.count))
+          if (part.length >= 3) addCell(component, part, cut, 2);
+        return;
+      }
+    }
     if (depth < 3 && m.lengthPx >= 1.5 * m.widthPx && m.lengthPx >= 8) {
       const halves = splitAtWaist(cellPixels, work.width, m.cx, m.cy, m.angle);
       if (halves) {
@@ -510,8 +527,9 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
         addCell(component, piece, cut, 3);
         continue;
       }
+      // Pieces too small to hold two cells (two coccobacilli, 0.25 µm²) skip the watershed.
       const split =
-        piece.length < 12
+        piece.length < minSplitPx
           ? { cellOf: new Int32Array(piece.length), count: 1 }
           : splitObject(piece, work.width, x0, y0, x1, y1);
       for (const cellPixels of groupPixels(piece, split.cellOf, split.count))
@@ -677,6 +695,22 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   const indices = (pred: (c: AnalysedCell) => boolean): number[] =>
     cells.flatMap((c, i) => (c.mergedInto < 0 && pred(c) ? [i] : []));
 
+  // Cocci that touch in a group are one organism's cells: the group's majority Gram call holds for
+  // each member (a few over-decolorised cells of a staphylococcal cluster stay Gram-positive).
+  const cocci = indices((c) => c.cls.kind === 'coccus');
+  if (cocci.length >= 3) {
+    const links = linkCells(cocci.map(placed), 1.3);
+    for (const members of links.groups) {
+      if (members.length < 3) continue;
+      const positives = members.filter((m) => cells[cocci[m]].cls.gram === 'positive').length;
+      const gram = positives * 2 >= members.length ? 'positive' : 'negative';
+      for (const m of members) {
+        const c = cells[cocci[m]];
+        if (c.cls.gram !== gram)
+          c.cls = { ...c.cls, gram, reasons: [...c.cls.reasons, `Gram call of its group of ${members.length} cocci`] };
+      }
+    }
+  }
   // Gram-positive cocci: one reading per field.
   const gpc = indices((c) => c.cls.kind === 'coccus' && c.cls.gram === 'positive');
   let cocciReading: ReturnType<typeof readCocciField> | null = null;

@@ -94,6 +94,8 @@ export function findRedCells(
   const amounts = new Float64Array(2);
   for (let k = 0; k < comps.count; k++) {
     if (comps.area[k] < minArea * 0.5) continue;
+    // Larger than a raft of a dozen red cells: haze or a smear's thick edge, not cells to count.
+    if (comps.area[k] > minArea * 40) continue;
     const x0 = comps.x0[k];
     const y0 = comps.y0[k];
     const w = comps.x1[k] - x0 + 1;
@@ -116,7 +118,10 @@ export function findRedCells(
     const filled = new Int32Array(n);
     n = 0;
     for (let q = 0; q < local.length; q++) if (local[q]) filled[n++] = (((q / w) | 0) + y0) * width + ((q % w) + x0);
-    const split = splitObject(filled, width, x0, y0, x0 + w - 1, y0 + h - 1, { neckRatio: 0.8, minDepth: 2 });
+    const round = filled.length / ((Math.PI / 4) * w * h) >= 0.8 && Math.max(w, h) / Math.min(w, h) <= 1.3;
+    const split = round
+      ? { cellOf: new Int32Array(filled.length), count: 1 }
+      : splitObject(filled, width, x0, y0, x0 + w - 1, y0 + h - 1, { neckRatio: 0.8, minDepth: 2 });
     const sizes = new Int32Array(split.count);
     for (let i = 0; i < filled.length; i++) sizes[split.cellOf[i]]++;
     for (let c = 0; c < split.count; c++) {

@@ -255,14 +255,19 @@ export function estimateStains(work: WorkingImage, background: BackgroundModel):
   const safCandidate = cvCandidate === hi ? lo : hi;
   // A candidate stands for a stain only if it lies nearer that stain's reference than the other's:
   // a field of pink rods and pink red cells has two pink extremes, neither of them crystal violet.
+  // "Nearer" with a margin of a quarter of the references' separation: a candidate halfway between
+  // the two is a mixture (or a tinted red cell), not a stain.
+  const margin = 0.25 * referenceSeparation;
   const nearerCv = (v: Vec3): boolean =>
-    angleBetween(v, CRYSTAL_VIOLET_REFERENCE) < angleBetween(v, SAFRANIN_REFERENCE);
+    angleBetween(v, CRYSTAL_VIOLET_REFERENCE) + margin < angleBetween(v, SAFRANIN_REFERENCE);
+  const nearerSaf = (v: Vec3): boolean =>
+    angleBetween(v, SAFRANIN_REFERENCE) + margin < angleBetween(v, CRYSTAL_VIOLET_REFERENCE);
   if (angleBetween(cvCandidate, safCandidate) >= 0.5 * referenceSeparation) {
     if (nearerCv(cvCandidate) && angleBetween(cvCandidate, CRYSTAL_VIOLET_REFERENCE) <= MAX_DRIFT_DEG) {
       crystalViolet = cvCandidate;
       cvSource = 'estimated';
     }
-    if (!nearerCv(safCandidate) && angleBetween(safCandidate, SAFRANIN_REFERENCE) <= MAX_DRIFT_DEG) {
+    if (nearerSaf(safCandidate) && angleBetween(safCandidate, SAFRANIN_REFERENCE) <= MAX_DRIFT_DEG) {
       safranin = safCandidate;
       safSource = 'estimated';
     }
