@@ -695,6 +695,22 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   const indices = (pred: (c: AnalysedCell) => boolean): number[] =>
     cells.flatMap((c, i) => (c.mergedInto < 0 && pred(c) ? [i] : []));
 
+  // Short elongated violet cells are lancet pneumococci or short rods (Listeria): read them as one
+  // population, by their width (lancets are broad-based, ≥ 0.6 µm; short rods slimmer).
+  const ambiguous = indices(
+    (c) => c.cls.gram === 'positive' && (c.cls.kind === 'coccus' || c.cls.kind === 'rod') && c.cls.aspectRatio >= 1.7 && c.cls.lengthUm <= 1.35,
+  );
+  if (ambiguous.length >= 3) {
+    const widths = ambiguous.map((i) => cells[i].cls.widthUm).sort((a, b) => a - b);
+    const lancets = widths[widths.length >> 1] >= 0.6;
+    notes.shortVioletForms = lancets ? 'lancet cocci' : 'short rods';
+    for (const i of ambiguous) {
+      const c = cells[i];
+      const kind = lancets ? 'coccus' : 'rod';
+      if (c.cls.kind !== kind)
+        c.cls = { ...c.cls, kind, reasons: [...c.cls.reasons, `read with the field's ${lancets ? 'lancet cocci' : 'short rods'}`] };
+    }
+  }
   // Cocci that touch in a group are one organism's cells: the group's majority Gram call holds for
   // each member (a few over-decolorised cells of a staphylococcal cluster stay Gram-positive).
   const cocci = indices((c) => c.cls.kind === 'coccus');
