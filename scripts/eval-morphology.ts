@@ -31,7 +31,10 @@ const { values } = parseArgs({
 });
 
 const engine = new MorphologyEngine();
-const bySite = new Map<string, { scores: FieldScore[]; fields: { truth: TruthObject[]; detections: Detection[] }[] }>();
+const bySite = new Map<
+  string,
+  { scores: FieldScore[]; fields: { truth: TruthObject[]; detections: Detection[] }[] }
+>();
 const cpu: number[] = [];
 for (const { index, site, field } of synthSetFields({
   count: Number(values.count),
@@ -67,14 +70,27 @@ for (const [key, { scores, fields }] of [...bySite.entries()].sort()) {
   const sum = (f: (s: FieldScore) => number): number => scores.reduce((a, s) => a + f(s), 0);
   const { map, perMorphotype } = morphotypeMeanAp(fields, 0.5);
   console.log(
-    `${key}: fields ${scores.length}, Gram ${pct(sum((s) => s.gramCorrect), sum((s) => s.organismsMatched))} of ${sum((s) => s.organismsMatched)} matched organisms, ` +
+    `${key}: fields ${scores.length}, Gram ${pct(
+      sum((s) => s.gramCorrect),
+      sum((s) => s.organismsMatched),
+    )} of ${sum((s) => s.organismsMatched)} matched organisms, ` +
       `mAP@0.5 ${map.toFixed(3)}, finding ${pct(scores.filter((s) => s.truthFinding === s.detectedFinding).length, scores.length)}, ` +
-      `recall ${pct(sum((s) => s.matched), sum((s) => s.truth))}, precision ${pct(sum((s) => s.matched), sum((s) => s.detections))}, ` +
-      `morphotype of matched ${pct(sum((s) => s.morphotypeCorrect), sum((s) => s.matched))}`,
+      `recall ${pct(
+        sum((s) => s.matched),
+        sum((s) => s.truth),
+      )}, precision ${pct(
+        sum((s) => s.matched),
+        sum((s) => s.detections),
+      )}, ` +
+      `morphotype of matched ${pct(
+        sum((s) => s.morphotypeCorrect),
+        sum((s) => s.matched),
+      )}`,
   );
   if (key === 'all' && values.verbose) {
     const confusion: Record<string, number> = {};
-    for (const sc of scores) for (const [k, v] of Object.entries(sc.confusion)) confusion[k] = (confusion[k] ?? 0) + v;
+    for (const sc of scores)
+      for (const [k, v] of Object.entries(sc.confusion)) confusion[k] = (confusion[k] ?? 0) + v;
     console.log(
       '  confusion: ' +
         Object.entries(confusion)

@@ -15,7 +15,14 @@ export const morphologyBench: BenchScenario = {
     const engine = new MorphologyEngine();
     // Three sites and three morphotype mixes, rendered once, analysed in turn.
     const fields = [
-      renderField({ seed: 101, width: 2048, height: 1536, labels: ['s_aureus', 'rbc'], site: 0, abundance: 1.5 }),
+      renderField({
+        seed: 101,
+        width: 2048,
+        height: 1536,
+        labels: ['s_aureus', 'rbc'],
+        site: 0,
+        abundance: 1.5,
+      }),
       renderField({ seed: 102, width: 2048, height: 1536, labels: ['enterobacterales', 'rbc'], site: 2 }),
       renderField({ seed: 103, width: 2048, height: 1536, labels: ['streptococcus', 'rbc'], site: 3 }),
     ];
@@ -24,16 +31,21 @@ export const morphologyBench: BenchScenario = {
     const stages = new Map<string, number[]>();
     const deadline = performance.now() + ctx.budgetSeconds * 1000 * 0.8;
     // One warm-up per field (JIT), then measured rounds until the budget or 30 runs.
-    for (const f of fields) await engine.analyze(f.raster, { micronsPerPixel: f.micronsPerPixel, scaleSource: 'profile' });
+    for (const f of fields)
+      await engine.analyze(f.raster, { micronsPerPixel: f.micronsPerPixel, scaleSource: 'profile' });
     for (let i = 0; i < 30 && (i < 6 || performance.now() < deadline); i++) {
       const f = fields[i % fields.length];
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      const out = await engine.analyze(f.raster, { micronsPerPixel: f.micronsPerPixel, scaleSource: 'profile' });
+      const out = await engine.analyze(f.raster, {
+        micronsPerPixel: f.micronsPerPixel,
+        scaleSource: 'profile',
+      });
       wall.push(performance.now() - t0);
       const c = process.cpuUsage(c0);
       cpu.push((c.user + c.system) / 1000);
-      for (const [name, ms] of Object.entries(out.stages ?? {})) stages.set(name, [...(stages.get(name) ?? []), ms]);
+      for (const [name, ms] of Object.entries(out.stages ?? {}))
+        stages.set(name, [...(stages.get(name) ?? []), ms]);
     }
     ctx.log(`morphology: ${wall.length} runs on 2048x1536 fields`);
     const figures: BenchFigure[] = [

@@ -38,8 +38,13 @@ import {
   type StainModel,
   type StainProbe,
 } from './stain.js';
-import { splitAtWaist, splitByDensity, splitObject } from './watershed.js';
-import { chooseWorkingFactor, downscaleRaster, downscaleWorking, type WorkingImage } from './working-image.js';
+import { splitAtWaist, splitByDensity, splitInHalf, splitObject } from './watershed.js';
+import {
+  chooseWorkingFactor,
+  downscaleRaster,
+  downscaleWorking,
+  type WorkingImage,
+} from './working-image.js';
 
 export interface FieldOptions {
   readonly micronsPerPixel: number | null;
@@ -210,8 +215,6 @@ function groupPixels(pixels: Int32Array, groupOf: Int32Array, count: number): In
   return out;
 }
 
-
-
 /** Square dilation (Chebyshev radius r) of a binary crop, separable. */
 function dilateSquare(mask: Uint8Array, w: number, h: number, r: number): Uint8Array {
   const tmp = new Uint8Array(w * h);
@@ -272,7 +275,8 @@ function fillFineMaps(
     sampler.sumRowRange(y, ex0, ex1, row);
     let i = (y * width + ex0) * 3;
     let p = y * width + ex0;
-    for (let x = ex0; x <= ex1; x++, i += 3, p++) od[p] = row[x - ex0] - lut[rgb[i]] - lut[rgb[i + 1]] - lut[rgb[i + 2]];
+    for (let x = ex0; x <= ex1; x++, i += 3, p++)
+      od[p] = row[x - ex0] - lut[rgb[i]] - lut[rgb[i + 1]] - lut[rgb[i + 2]];
   }
   for (let y = y0; y <= y1; y++) {
     const up = (y > 0 ? y - 1 : y) * width;
@@ -282,7 +286,16 @@ function fillFineMaps(
       const l = x > 0 ? x - 1 : x;
       const r = x < width - 1 ? x + 1 : x;
       smoothed[mid + x] =
-        (od[up + l] + od[up + x] + od[up + r] + od[mid + l] + od[mid + x] + od[mid + r] + od[dn + l] + od[dn + x] + od[dn + r]) / 9;
+        (od[up + l] +
+          od[up + x] +
+          od[up + r] +
+          od[mid + l] +
+          od[mid + x] +
+          od[mid + r] +
+          od[dn + l] +
+          od[dn + x] +
+          od[dn + r]) /
+        9;
     }
   }
 }
@@ -375,7 +388,8 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   const stains = estimateStains(coarse, background);
   const coarseSampler = createBackgroundSampler(background, coarse.width);
   const coarseOd = computeOpticalDensity(coarse, coarseSampler);
-  const fineBackground = coarseStep === 1 ? background : { ...background, block: background.block * coarseStep };
+  const fineBackground =
+    coarseStep === 1 ? background : { ...background, block: background.block * coarseStep };
   const sampler = coarseStep === 1 ? coarseSampler : createBackgroundSampler(fineBackground, work.width);
   const probe = createStainProbe(work, sampler, stains);
   timer.mark('stain');
@@ -393,7 +407,13 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   const coarseThreshold = stains.backgroundOd + (coarseStep === 1 ? noiseMargin : 0.75 * noiseMargin);
   notes.threshold = round(threshold, 3);
   const coarseMask = new Uint8Array(coarseOd.length);
-  const coarseSmoothed = smoothAndThreshold(coarseOd, coarse.width, coarse.height, coarseThreshold, coarseMask);
+  const coarseSmoothed = smoothAndThreshold(
+    coarseOd,
+    coarse.width,
+    coarse.height,
+    coarseThreshold,
+    coarseMask,
+  );
   const components = labelComponents(coarseMask, coarse.width, coarse.height);
   const od = coarseStep === 1 ? coarseOd : new Float32Array(work.width * work.height);
   const smoothed = coarseStep === 1 ? coarseSmoothed : new Float32Array(work.width * work.height);
@@ -452,8 +472,8 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   const large = workMpp ? Math.round(3 / workMpp) : 20;
   const haloPx = 2;
   const minSplitPx = workMpp ? Math.max(12, Math.round(0.25 / (workMpp * workMpp))) : 20;
-  // Violet cells larger than two big cocci are tried for density saddles (blurred clusters).
-  const minDensitySplitPx = workMpp ? Math.round(1.5 / (workMpp * workMpp)) : 80;
+  // Violet cells larger than two small cocci are tried for density saddles (blurred clusters).
+  const minDensitySplitPx = workMpp ? Math.round(0.9 / (workMpp * workMpp)) : 60;
   // Smallest red cell worth testing as a disc: 5 µm across (or 14 px when the scale is unknown).
   const redCellMinPx = workMpp ? Math.round((Math.PI / 4) * (5 / workMpp) ** 2) : 150;
   const addCell = (component: number, cellPixels: Int32Array, cut: number, depth: number): void => {
@@ -479,6 +499,21 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
         addCell(component, halves[0], cut, depth + 1);
         addCell(component, halves[1], cut, depth + 1);
         return;
+      }
+    }
+    // Two violet cocci fused by blur into one outline: coccus-wide, twice as long, too short for a
+    // Gram-positive rod of that width (Bacillus is 3 µm or longer). Cut across the middle.
+    if (depth < 3 && workMpp && m.stainRatio >= GRAM_POSITIVE_MIN_RATIO) {
+      const lengthUm = m.lengthPx * workMpp;
+      const widthUm = m.widthPx * workMpp;
+      const ar = m.lengthPx / m.widthPx;
+      if (widthUm >= 0.72 && widthUm <= 1.25 && lengthUm <= 2.7 && ar >= 1.6 && ar <= 2.8) {
+        const halves = splitInHalf(cellPixels, work.width, m.cx, m.cy, m.angle);
+        if (halves) {
+          addCell(component, halves[0], cut, 3);
+          addCell(component, halves[1], cut, 3);
+          return;
+        }
       }
     }
     const b = boundsOf(cellPixels, work.width);
@@ -559,7 +594,12 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   for (let k = 0; k < components.count; k++) {
     if (components.area[k] < 2) continue;
     if (coarseStep === 1) {
-      processRegion(k, components.pixels.subarray(components.offsets[k], components.offsets[k + 1]), threshold, 0);
+      processRegion(
+        k,
+        components.pixels.subarray(components.offsets[k], components.offsets[k + 1]),
+        threshold,
+        0,
+      );
       continue;
     }
     // The component's box at full resolution, one coarse pixel wider on each side.
@@ -574,7 +614,10 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     for (let y = y0; y <= y1; y++) {
       for (let x = x0; x <= x1; x++) {
         const p = y * work.width + x;
-        if (smoothed[p] > threshold && coarseOwner(components.labels, coarse.width, coarse.height, x >> 1, y >> 1) === k)
+        if (
+          smoothed[p] > threshold &&
+          coarseOwner(components.labels, coarse.width, coarse.height, x >> 1, y >> 1) === k
+        )
           local[(y - y0) * w + (x - x0)] = 1;
       }
     }
@@ -587,14 +630,15 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   timer.mark('split');
   options.signal?.throwIfAborted();
 
-  // Red cells: large, round, pale, not violet. They give the scale when none was given.
+  // Red cells among the cells: large, round, pale, not violet.
   const isRedCellShape = (c: RawCell): boolean =>
     c.diameterPx >= 14 &&
     c.roundness >= 0.78 &&
     c.roundness <= 1.15 &&
     c.measure.stainRatio < 0.45 &&
     c.measure.meanOd < 0.75;
-  let rbcCandidates = raw.filter(isRedCellShape);
+  // Without a scale nothing is called a red cell (a disc of unknown size could be anything).
+  let rbcCandidates: RawCell[] = [];
   let mpp = workMpp;
   let source: ScaleSource = givenSource;
   // Once the scale is known, red cells cut by the field's edge, split from an overlapping neighbour
@@ -612,7 +656,9 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   } else {
     const estimate = estimateScaleFromRedCells(
       redDiscs
-        .filter((d) => !d.edge && d.roundness >= 0.8 && d.aspect <= 1.25 && d.stainRatio < 0.45 && d.meanOd < 0.75)
+        .filter(
+          (d) => !d.edge && d.roundness >= 0.8 && d.aspect <= 1.25 && d.stainRatio < 0.45 && d.meanOd < 0.75,
+        )
         .map((d) => d.diameterPx * coarseStep),
     );
     if (estimate) {
@@ -621,8 +667,6 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       notes.redCellsForScale = estimate.redCells;
       const scale = estimate.micronsPerPixel;
       rbcCandidates = raw.filter((c) => isRedCellAtScale(c, scale));
-    } else {
-      rbcCandidates = [];
     }
   }
   // Without any scale, sizes are read against a nominal 0.8 µm bacterial width (reported as unknown).
@@ -698,7 +742,11 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   // Short elongated violet cells are lancet pneumococci or short rods (Listeria): read them as one
   // population, by their width (lancets are broad-based, ≥ 0.6 µm; short rods slimmer).
   const ambiguous = indices(
-    (c) => c.cls.gram === 'positive' && (c.cls.kind === 'coccus' || c.cls.kind === 'rod') && c.cls.aspectRatio >= 1.7 && c.cls.lengthUm <= 1.35,
+    (c) =>
+      c.cls.gram === 'positive' &&
+      (c.cls.kind === 'coccus' || c.cls.kind === 'rod') &&
+      c.cls.aspectRatio >= 1.7 &&
+      c.cls.lengthUm <= 1.35,
   );
   if (ambiguous.length >= 3) {
     const widths = ambiguous.map((i) => cells[i].cls.widthUm).sort((a, b) => a - b);
@@ -708,7 +756,11 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       const c = cells[i];
       const kind = lancets ? 'coccus' : 'rod';
       if (c.cls.kind !== kind)
-        c.cls = { ...c.cls, kind, reasons: [...c.cls.reasons, `read with the field's ${lancets ? 'lancet cocci' : 'short rods'}`] };
+        c.cls = {
+          ...c.cls,
+          kind,
+          reasons: [...c.cls.reasons, `read with the field's ${lancets ? 'lancet cocci' : 'short rods'}`],
+        };
     }
   }
   // Cocci that touch in a group are one organism's cells: the group's majority Gram call holds for
@@ -723,7 +775,11 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       for (const m of members) {
         const c = cells[cocci[m]];
         if (c.cls.gram !== gram)
-          c.cls = { ...c.cls, gram, reasons: [...c.cls.reasons, `Gram call of its group of ${members.length} cocci`] };
+          c.cls = {
+            ...c.cls,
+            gram,
+            reasons: [...c.cls.reasons, `Gram call of its group of ${members.length} cocci`],
+          };
       }
     }
   }
@@ -841,7 +897,8 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     const redBoxes = detections.filter((d) => d.morphotype === 'rbc').map((d) => d.box);
     for (const d of redDiscs) {
       const across = d.diameterPx * scale;
-      if (d.stainRatio >= 0.45 || d.meanOd >= 0.75 || d.roundness < 0.6 || across < 4.2 || across > 10.5) continue;
+      if (d.stainRatio >= 0.45 || d.meanOd >= 0.75 || d.roundness < 0.6 || across < 4.2 || across > 10.5)
+        continue;
       if (Math.max(d.x1 - d.x0 + 1, d.y1 - d.y0 + 1) * scale > 11.5) continue;
       const k = factor * coarseStep;
       const box: [number, number, number, number] = [

@@ -122,7 +122,10 @@ export function estimateBackground(work: WorkingImage, block = 64): BackgroundMo
       const localLum = med(aroundLum);
       let chromaShift = 0;
       for (let c = 0; c < 3; c++)
-        chromaShift = Math.max(chromaShift, Math.abs((3 * colour[k * 3 + c]) / Math.max(lum[k], 1) - med(aroundChroma[c])));
+        chromaShift = Math.max(
+          chromaShift,
+          Math.abs((3 * colour[k * 3 + c]) / Math.max(lum[k], 1) - med(aroundChroma[c])),
+        );
       if (lum[k] < localLum * 0.95 && chromaShift > 0.04) {
         good[k] = 0;
         covered++;

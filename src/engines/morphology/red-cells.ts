@@ -117,7 +117,8 @@ export function findRedCells(
     for (let i = 0; i < local.length; i++) n += local[i];
     const filled = new Int32Array(n);
     n = 0;
-    for (let q = 0; q < local.length; q++) if (local[q]) filled[n++] = (((q / w) | 0) + y0) * width + ((q % w) + x0);
+    for (let q = 0; q < local.length; q++)
+      if (local[q]) filled[n++] = (((q / w) | 0) + y0) * width + ((q % w) + x0);
     const round = filled.length / ((Math.PI / 4) * w * h) >= 0.8 && Math.max(w, h) / Math.min(w, h) <= 1.3;
     const split = round
       ? { cellOf: new Int32Array(filled.length), count: 1 }

@@ -68,7 +68,6 @@ function find(parent: Int32Array, a: number): number {
   return a;
 }
 
-
 /**
  * Priority flood from the highest level down (a watershed by union-find): a pixel joins the basin of
  * its highest flooded neighbour; two basins merge where they meet unless the lower one's peak rises
@@ -299,4 +298,35 @@ export function splitByDensity(
     values[q] = density[p];
   }
   return floodBasins(local, values, w, h, 100, options);
+}
+
+/** Cuts a cell across its long axis through its centre (a fused diplococcus). */
+export function splitInHalf(
+  pixels: Int32Array,
+  imageWidth: number,
+  cx: number,
+  cy: number,
+  angle: number,
+): [Int32Array, Int32Array] | null {
+  const ca = Math.cos(angle);
+  const sa = Math.sin(angle);
+  let n = 0;
+  const side = new Uint8Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) {
+    const p = pixels[i];
+    if (((p % imageWidth) - cx) * ca + (((p / imageWidth) | 0) - cy) * sa < 0) {
+      side[i] = 1;
+      n++;
+    }
+  }
+  if (n < 4 || pixels.length - n < 4) return null;
+  const a = new Int32Array(n);
+  const b = new Int32Array(pixels.length - n);
+  let ia = 0;
+  let ib = 0;
+  for (let i = 0; i < pixels.length; i++) {
+    if (side[i]) a[ia++] = pixels[i];
+    else b[ib++] = pixels[i];
+  }
+  return [a, b];
 }
