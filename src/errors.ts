@@ -80,6 +80,13 @@ export const ERROR_CATALOGUE = {
   ERR_CSRF: entry(403, EXIT.auth, 'The request failed CSRF validation'),
   // Audit
   ERR_AUDIT_TAMPERED: entry(500, EXIT.internal, 'The audit chain does not verify'),
+  // Reports and delivery
+  ERR_REPORT_FONT_MISSING: entry(
+    500,
+    EXIT.config,
+    'No font with Japanese glyphs was found for PDF reports; install fonts-ipaexfont-gothic or set GRAMSCOPE_REPORT_FONT',
+  ),
+  ERR_FHIR_DELIVERY_OFF: entry(409, EXIT.config, 'FHIR delivery is not configured (GRAMSCOPE_FHIR_ENDPOINT)'),
   // Operations: live WebSocket, blob encryption, backup and restore
   ERR_ORIGIN_REFUSED: entry(403, EXIT.auth, 'The request origin is not allowed'),
   ERR_LIVE_NO_FRAME: entry(409, EXIT.input, 'No live frame has been received yet'),

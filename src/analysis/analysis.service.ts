@@ -52,6 +52,11 @@ export interface AnalysisServiceDeps {
   /** Analyses run at once (the worker threads, when engines run on them). */
   concurrency: number;
   observer?: AnalysisObserver;
+  /** Admits fields into specimens (refused once a specimen is signed off). */
+  specimens?: {
+    assertOpen(id: string): Promise<void>;
+    admitField(id: string, createdBy: string | null): Promise<void>;
+  };
 }
 
 export class AnalysisService {
@@ -143,7 +148,10 @@ export class AnalysisService {
 
   /** Analyses and stores; retains the image (re-encoded, metadata-free) only when configured. */
   async analyze(request: AnalyzeRequest): Promise<AnalysisResult> {
+    if (request.specimen) await this.#deps.specimens?.assertOpen(request.specimen);
     const { result, decoded } = await this.analyzeTransient(request);
+    // Admission is the atomic check: a sign-off that landed while the engine ran wins.
+    if (request.specimen) await this.#deps.specimens?.admitField(request.specimen, request.actor ?? null);
     let imageKey: string | null = null;
     if (this.#deps.config.storage.retainImages) {
       imageKey = `images/${result.createdAt.slice(0, 10)}/${result.id}.png`;

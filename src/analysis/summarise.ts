@@ -4,7 +4,7 @@ import { MORPHOTYPES, NO_ORGANISMS, isMorphotypeKey, type MorphotypeKey } from '
 import { differentialFromLabels, differentialFromMorphotypes } from './differential.js';
 
 /** A morphotype is named in the finding when it holds at least this share of organisms. */
-const FINDING_MIN_SHARE = 0.15;
+export const FINDING_MIN_SHARE = 0.15;
 
 export function countMorphotypes(detections: readonly Detection[]): Map<MorphotypeKey, number> {
   const counts = new Map<MorphotypeKey, number>();

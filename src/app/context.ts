@@ -2,7 +2,6 @@
  * Wires the application from its configuration: storage, blob store, engines and services. The
  * server and the CLI both start here; tests build one with a temporary data directory.
  */
-import path from 'node:path';
 import type { Config } from '../config/config.schema.js';
 import { availableParallelism } from 'node:os';
 import { AnalysisService, type AnalysisObserver } from '../analysis/analysis.service.js';
@@ -12,10 +11,20 @@ import { createEngineRegistry } from '../engines/index.js';
 import type { EngineDescriptor } from '../engines/engine.js';
 import type { EngineRegistry } from '../engines/engine-registry.js';
 import { AnalysesRepository } from '../store/analyses.repository.js';
-import { FileBlobStore, type BlobStore } from '../store/blob-store.js';
+import type { BlobStore } from '../store/blob-store.js';
+import { createBlobStore } from '../store/create-blob-store.js';
 import { BUNDLED_PROFILES } from '../store/bundled-profiles.js';
 import { openDatabase, type StoreDatabase } from '../store/database.js';
 import { ProfilesRepository } from '../store/profiles.repository.js';
+import pino from 'pino';
+import { createLogAuditRecorder, type AuditRecorder } from '../reports/audit.js';
+import { FhirDeliveryService } from '../reports/fhir/fhir-delivery.service.js';
+import { ReportService } from '../reports/report.service.js';
+import { ReviewService } from '../reports/review.service.js';
+import { SpecimenService } from '../reports/specimen.service.js';
+import { DeliveriesRepository } from '../store/deliveries.repository.js';
+import { ReviewsRepository } from '../store/reviews.repository.js';
+import { SpecimensRepository } from '../store/specimens.repository.js';
 
 export interface AppContext {
   readonly config: Readonly<Config>;
@@ -25,6 +34,15 @@ export interface AppContext {
   readonly analyses: AnalysesRepository;
   readonly profiles: ProfilesRepository;
   readonly analysis: AnalysisService;
+  readonly specimensRepository: SpecimensRepository;
+  readonly reviewsRepository: ReviewsRepository;
+  readonly deliveriesRepository: DeliveriesRepository;
+  readonly specimens: SpecimenService;
+  readonly reviews: ReviewService;
+  readonly reports: ReportService;
+  readonly fhirDelivery: FhirDeliveryService;
+  /** Where views, exports, reviews and deliveries are audited (the security audit log once wired). */
+  readonly audit: AuditRecorder;
   /** Worker threads running the engines, or null when engines run inline. */
   readonly pool: InferencePool | null;
   /** Observers the HTTP layer attaches (metrics). */
@@ -35,6 +53,10 @@ export interface AppContext {
 export interface CreateContextOptions {
   /** Engines to register instead of the built-in ones, run inline (tests). */
   engines?: readonly EngineDescriptor[];
+  /** Audit recorder (tests pass a memory one; default: structured log lines). */
+  audit?: AuditRecorder;
+  /** fetch used for FHIR delivery (tests). */
+  fetch?: typeof fetch;
   /** Modules whose engines run on worker threads instead of the built-in ones (tests). */
   engineModules?: readonly string[];
 }
@@ -48,11 +70,12 @@ export async function createAppContext(
   config: Readonly<Config>,
   options: CreateContextOptions = {},
 ): Promise<AppContext> {
+  // Configuration problems first, before anything is opened.
+  const blobs = createBlobStore(config);
   const store = await openDatabase({
     dataDir: config.storage.dataDir,
     databaseUrl: config.storage.databaseUrl,
   });
-  const blobs = new FileBlobStore(path.join(config.storage.dataDir, 'blobs'));
   let pool: InferencePool | null = null;
   let engines;
   if (options.engines || !config.analysis.threads) {
@@ -72,14 +95,41 @@ export async function createAppContext(
   const profiles = new ProfilesRepository(store.db);
   for (const profile of BUNDLED_PROFILES) await profiles.ensure(profile);
   const observers: AnalysisObserver[] = [];
+  const specimensRepository = new SpecimensRepository(store.db);
+  const reviewsRepository = new ReviewsRepository(store.db);
+  const deliveriesRepository = new DeliveriesRepository(store.db);
   const analysis = new AnalysisService({
     config,
     engines,
     analyses,
     profiles,
     blobs,
+    specimens: specimensRepository,
     concurrency: analysisConcurrency(config),
     observer: { onAnalysis: (...args) => observers.forEach((o) => o.onAnalysis?.(...args)) },
+  });
+  const audit =
+    options.audit ?? createLogAuditRecorder(pino({ level: config.log.level, base: { component: 'audit' } }));
+  const specimens = new SpecimenService({
+    specimens: specimensRepository,
+    analyses,
+    reviews: reviewsRepository,
+  });
+  const reports = new ReportService({ config, blobs, specimens });
+  const fhirDelivery = new FhirDeliveryService({
+    config,
+    deliveries: deliveriesRepository,
+    audit,
+    buildBundle: async (subject) => JSON.stringify(await reports.fhir(await reports.model(subject))),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const reviews = new ReviewService({
+    analyses,
+    specimens: specimensRepository,
+    reviews: reviewsRepository,
+    onSignedOff: async (subject) => {
+      await fhirDelivery.enqueue(subject);
+    },
   });
   return {
     config,
@@ -89,12 +139,22 @@ export async function createAppContext(
     analyses,
     profiles,
     analysis,
+    specimensRepository,
+    reviewsRepository,
+    deliveriesRepository,
+    specimens,
+    reviews,
+    reports,
+    fhirDelivery,
+    audit,
     pool,
     observers,
     async close() {
+      await fhirDelivery.close();
       await engines.dispose();
       await pool?.destroy();
       await store.close();
+      blobs.close?.();
     },
   };
 }

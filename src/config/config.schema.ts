@@ -61,6 +61,30 @@ export const ConfigSchema = Type.Object({
     /** Live frames larger than this on either side are downscaled before analysis. */
     maxSide: Type.Integer({ minimum: 64, maximum: 8192 }),
   }),
+  reports: Type.Object({
+    /** IANA time zone for times printed on reports; empty uses the machine's zone. */
+    timeZone: Type.String({ maxLength: 64 }),
+    /** A TrueType/OpenType font with Japanese glyphs; empty searches the Debian font packages. */
+    fontPath: Type.String(),
+    /** Laboratory name printed in the report header. */
+    siteName: Type.String({ maxLength: 120 }),
+  }),
+  fhir: Type.Object({
+    /** FHIR R4 base URL that receives signed-off reports; empty turns delivery off. */
+    endpoint: Type.String({ pattern: '^(|https?://\\S+)$' }),
+    /** 'r4' for plain FHIR R4, 'jp-core' to add the JP Core microbiology profiles. */
+    profile: Type.Union([Type.Literal('r4'), Type.Literal('jp-core')]),
+    /** Bearer token sent to the endpoint (empty: none). */
+    bearerToken: Type.String(),
+    /** System URI for the identifiers gramscope assigns to reports, observations, specimens. */
+    identifierSystem: Type.String({ minLength: 1, pattern: '^\\S+:\\S+$' }),
+    /** JLAC10 17-digit code for the Gram-stain smear at this site (JP Core); empty leaves it out. */
+    jlac10Code: Type.String({ pattern: '^(|[0-9A-Z]{17})$' }),
+    maxAttempts: Type.Integer({ minimum: 1, maximum: 100 }),
+    retryBaseMs: Type.Integer({ minimum: 1, maximum: 3_600_000 }),
+    retryMaxMs: Type.Integer({ minimum: 1, maximum: 86_400_000 }),
+    timeoutMs: Type.Integer({ minimum: 100, maximum: 600_000 }),
+  }),
   log: Type.Object({
     level: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
@@ -238,6 +262,95 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'integer',
     default: 30_000,
     description: 'Longest time one analysis may take, queueing included.',
+  },
+  {
+    path: 'reports.timeZone',
+    env: 'GRAMSCOPE_REPORT_TIMEZONE',
+    kind: 'string',
+    default: '',
+    description:
+      'IANA time zone for times printed on PDF reports (e.g. Asia/Tokyo); empty uses the machine zone.',
+  },
+  {
+    path: 'reports.fontPath',
+    env: 'GRAMSCOPE_REPORT_FONT',
+    kind: 'string',
+    default: '',
+    description:
+      'Font file with Japanese glyphs for PDF reports; empty searches fonts-ipaexfont-gothic, then fonts-noto-cjk.',
+  },
+  {
+    path: 'reports.siteName',
+    env: 'GRAMSCOPE_REPORT_SITE',
+    kind: 'string',
+    default: '',
+    description: 'Laboratory name printed in the PDF report header.',
+  },
+  {
+    path: 'fhir.endpoint',
+    env: 'GRAMSCOPE_FHIR_ENDPOINT',
+    kind: 'string',
+    default: '',
+    description:
+      'FHIR R4 base URL that receives each report when it is signed off; empty turns delivery off.',
+  },
+  {
+    path: 'fhir.profile',
+    env: 'GRAMSCOPE_FHIR_PROFILE',
+    kind: 'string',
+    default: 'r4',
+    description:
+      "'r4' for plain FHIR R4 resources, 'jp-core' to add the JP Core microbiology profiles and codes.",
+  },
+  {
+    path: 'fhir.bearerToken',
+    env: 'GRAMSCOPE_FHIR_TOKEN',
+    kind: 'string',
+    default: '',
+    description: 'Bearer token sent with FHIR deliveries (empty: none). Never logged.',
+  },
+  {
+    path: 'fhir.identifierSystem',
+    env: 'GRAMSCOPE_FHIR_IDENTIFIER_SYSTEM',
+    kind: 'string',
+    default: 'urn:gramscope:id',
+    description:
+      'System URI of the identifiers gramscope gives reports, observations, specimens and devices.',
+  },
+  {
+    path: 'fhir.jlac10Code',
+    env: 'GRAMSCOPE_FHIR_JLAC10_CODE',
+    kind: 'string',
+    default: '',
+    description: "The site's 17-digit JLAC10 code for a Gram-stain smear (JP Core); empty leaves JLAC10 out.",
+  },
+  {
+    path: 'fhir.maxAttempts',
+    env: 'GRAMSCOPE_FHIR_MAX_ATTEMPTS',
+    kind: 'integer',
+    default: 8,
+    description: 'Delivery attempts per report before it is marked failed (an admin can requeue it).',
+  },
+  {
+    path: 'fhir.retryBaseMs',
+    env: 'GRAMSCOPE_FHIR_RETRY_BASE_MS',
+    kind: 'integer',
+    default: 2000,
+    description: 'Wait before the first retry; doubles after each failed attempt (Retry-After is honoured).',
+  },
+  {
+    path: 'fhir.retryMaxMs',
+    env: 'GRAMSCOPE_FHIR_RETRY_MAX_MS',
+    kind: 'integer',
+    default: 300_000,
+    description: 'Longest wait between two delivery attempts.',
+  },
+  {
+    path: 'fhir.timeoutMs',
+    env: 'GRAMSCOPE_FHIR_TIMEOUT_MS',
+    kind: 'integer',
+    default: 15_000,
+    description: 'Longest time one delivery attempt may take.',
   },
   {
     path: 'analysis.threads',

@@ -4,7 +4,7 @@
  */
 import sharp from 'sharp';
 import type { Detection } from '../domain/analysis-result.js';
-import type { RasterImage } from '../domain/raster.js';
+import { createRaster, type RasterImage } from '../domain/raster.js';
 import { MORPHOTYPES, type MorphotypeKey } from '../domain/taxonomy.js';
 
 export const MORPHOTYPE_COLOURS: Readonly<Record<MorphotypeKey, readonly [number, number, number]>> = {
@@ -61,10 +61,104 @@ export interface OverlayOptions {
   title?: string;
   /** Longest side of the output; larger images are scaled down (boxes scale with them). */
   maxSide?: number;
+  /** Micrometres per pixel of the raster; draws a scale bar when known. */
+  micronsPerPixel?: number | null;
+  /** Marks the scale bar as estimated rather than calibrated. */
+  scaleEstimated?: boolean;
+  /** Write each box's label and score beside it (skipped above `maxBoxLabels` boxes, where they would hide the field). */
+  boxLabels?: boolean;
+  maxBoxLabels?: number;
+  /** A banner along the bottom edge, e.g. that the field image was not retained. */
+  note?: string;
+  /** Output format; JPEG (quality 85) keeps embedded copies small, e.g. in FHIR Media. */
+  format?: 'png' | 'jpeg';
+}
+
+const SCALE_STEPS_UM = [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500] as const;
+
+/**
+ * The scale-bar length: the largest round number of micrometres no longer than a fifth of the width.
+ *
+ * @example
+ * chooseScaleBar(0.1, 2000); // { um: 20, px: 200 }
+ */
+export function chooseScaleBar(micronsPerPixel: number, width: number): { um: number; px: number } {
+  const maxUm = (width / 5) * micronsPerPixel;
+  const um = [...SCALE_STEPS_UM].reverse().find((s) => s <= maxUm) ?? SCALE_STEPS_UM[0];
+  return { um, px: um / micronsPerPixel };
 }
 
 /**
- * Returns a PNG of the field with every detection boxed in its morphotype's colour.
+ * A light grey field of the given size: the honest background for boxes whose image was not kept.
+ */
+export function createNeutralCanvas(width: number, height: number): RasterImage {
+  return createRaster(width, height, new Uint8Array(width * height * 3).fill(236));
+}
+
+function buildSvgOverlay(
+  raster: RasterImage,
+  detections: readonly Detection[],
+  counts: Map<string, { n: number; colour: readonly number[] }>,
+  options: OverlayOptions,
+): string | null {
+  const { width, height } = raster;
+  const font = Math.max(12, Math.round(Math.min(width, 2400) / 60));
+  const parts: string[] = [];
+  if (options.boxLabels && detections.length <= (options.maxBoxLabels ?? 400)) {
+    const small = Math.max(9, Math.round(font * 0.6));
+    for (const d of detections) {
+      const colour = d.morphotype ? MORPHOTYPE_COLOURS[d.morphotype] : UNKNOWN_COLOUR;
+      const x = Math.max(0, Math.min(width - small * 4, d.box[0]));
+      const y = d.box[1] > small * 1.2 ? d.box[1] - 3 : Math.min(height - 2, d.box[3] + small);
+      parts.push(
+        `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" font-size="${small}" fill="rgb(${colour.join(',')})" stroke="white" stroke-width="${(small / 6).toFixed(1)}" paint-order="stroke">${escapeXml(`${d.label} ${d.score.toFixed(2)}`)}</text>`,
+      );
+    }
+  }
+  if (options.title !== undefined) {
+    const lines = [...counts.entries()].sort((a, b) => b[1].n - a[1].n);
+    const legendHeight = Math.round(font * 1.5 * (lines.length + 1) + font);
+    const legendWidth = Math.min(width, Math.round(font * 24));
+    if (legendHeight < height) {
+      const rows = lines
+        .map(([name, { n, colour }], i) => {
+          const y = Math.round(font * 1.5 * (i + 2));
+          return `<rect x="${font / 2}" y="${y - font * 0.8}" width="${font}" height="${font}" fill="rgb(${colour.join(',')})"/><text x="${font * 2}" y="${y}">${escapeXml(name)}: ${n}</text>`;
+        })
+        .join('');
+      parts.push(
+        `<rect width="${legendWidth}" height="${legendHeight}" fill="white" fill-opacity="0.85"/><g font-size="${font}" fill="black"><text x="${font / 2}" y="${Math.round(font * 1.3)}" font-weight="bold">${escapeXml(options.title)}</text>${rows}</g>`,
+      );
+    }
+  }
+  const noteHeight = options.note ? Math.round(font * 1.8) : 0;
+  if (options.micronsPerPixel && options.micronsPerPixel > 0) {
+    const bar = chooseScaleBar(options.micronsPerPixel, width);
+    const barHeight = Math.max(4, Math.round(font / 3));
+    const x2 = width - font;
+    const x1 = x2 - bar.px;
+    const y = height - noteHeight - font;
+    const label = `${bar.um} µm${options.scaleEstimated ? ' (estimated scale)' : ''}`;
+    const boxWidth = Math.max(bar.px, label.length * font * 0.55) + font;
+    parts.push(
+      `<rect x="${(x2 - boxWidth + font / 2).toFixed(1)}" y="${y - font * 1.6}" width="${boxWidth.toFixed(1)}" height="${font * 1.6 + barHeight + font / 3}" fill="white" fill-opacity="0.85"/>`,
+      `<rect x="${x1.toFixed(1)}" y="${y}" width="${bar.px.toFixed(1)}" height="${barHeight}" fill="black"/>`,
+      `<text x="${x2}" y="${y - font * 0.4}" font-size="${font}" text-anchor="end" fill="black">${escapeXml(label)}</text>`,
+    );
+  }
+  if (options.note) {
+    parts.push(
+      `<rect x="0" y="${height - noteHeight}" width="${width}" height="${noteHeight}" fill="rgb(255,243,205)"/>`,
+      `<text x="${font / 2}" y="${height - noteHeight / 3}" font-size="${font}" fill="rgb(102,77,3)">${escapeXml(options.note)}</text>`,
+    );
+  }
+  if (parts.length === 0) return null;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><g font-family="sans-serif">${parts.join('')}</g></svg>`;
+}
+
+/**
+ * Returns a PNG of the field with every detection boxed in its morphotype's colour, and optionally a
+ * legend with counts, box labels, a scale bar and a note.
  *
  * @example
  * await writeFile('field.overlay.png', await renderOverlay(raster, result.detections, { title: result.summary.finding.en }));
@@ -83,31 +177,20 @@ export async function renderOverlay(
     const name = d.morphotype ? MORPHOTYPES[d.morphotype].en : d.label;
     counts.set(name, { n: (counts.get(name)?.n ?? 0) + 1, colour });
   }
+  const limit = raster.width * raster.height + 1;
   let image = sharp(copy.data, { raw: { width: raster.width, height: raster.height, channels: 3 } });
-  if (options.title !== undefined) {
-    const font = Math.max(12, Math.round(Math.min(raster.width, 2400) / 60));
-    const lines = [...counts.entries()].sort((a, b) => b[1].n - a[1].n);
-    const legendHeight = Math.round(font * 1.5 * (lines.length + 1) + font);
-    const legendWidth = Math.min(raster.width, Math.round(font * 24));
-    const rows = lines
-      .map(([name, { n, colour }], i) => {
-        const y = Math.round(font * 1.5 * (i + 2));
-        return `<rect x="${font / 2}" y="${y - font * 0.8}" width="${font}" height="${font}" fill="rgb(${colour.join(',')})"/><text x="${font * 2}" y="${y}">${escapeXml(name)}: ${n}</text>`;
-      })
-      .join('');
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${legendWidth}" height="${legendHeight}"><rect width="100%" height="100%" fill="white" fill-opacity="0.85"/><g font-family="sans-serif" font-size="${font}" fill="black"><text x="${font / 2}" y="${Math.round(font * 1.3)}" font-weight="bold">${escapeXml(options.title)}</text>${rows}</g></svg>`;
-    if (legendHeight < raster.height) {
-      image = sharp(await image.png().toBuffer(), {
-        limitInputPixels: raster.width * raster.height + 1,
-      }).composite([
-        { input: Buffer.from(svg), top: 0, left: 0, limitInputPixels: legendWidth * legendHeight + 1 },
-      ]);
-    }
+  const svg = buildSvgOverlay(raster, detections, counts, options);
+  if (svg) {
+    image = sharp(await image.png().toBuffer(), { limitInputPixels: limit }).composite([
+      { input: Buffer.from(svg), top: 0, left: 0, limitInputPixels: limit },
+    ]);
   }
   if (options.maxSide && Math.max(raster.width, raster.height) > options.maxSide) {
-    image = sharp(await image.png().toBuffer(), {
-      limitInputPixels: raster.width * raster.height + 1,
-    }).resize(options.maxSide, options.maxSide, { fit: 'inside' });
+    image = sharp(await image.png().toBuffer(), { limitInputPixels: limit }).resize(
+      options.maxSide,
+      options.maxSide,
+      { fit: 'inside' },
+    );
   }
-  return image.png().toBuffer();
+  return options.format === 'jpeg' ? image.jpeg({ quality: 85 }).toBuffer() : image.png().toBuffer();
 }

@@ -19,6 +19,7 @@ import { enginesRoutes } from './routes/engines.routes.js';
 import { healthRoutes, type HealthState } from './routes/health.routes.js';
 import { LiveHub, liveRoutes } from './routes/live.routes.js';
 import { profilesRoutes } from './routes/profiles.routes.js';
+import { reportsRoutes } from './routes/reports.routes.js';
 import { samplesRoutes } from './routes/samples.routes.js';
 
 export interface BuildAppOptions {
@@ -90,6 +91,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(liveRoutes(ctx, metrics.live, app.live));
   await app.register(enginesRoutes(ctx));
   await app.register(profilesRoutes(ctx));
+  await app.register(reportsRoutes(ctx));
   await app.register(aboutRoutes(ctx));
   await app.register(samplesRoutes(options.samplesDir ?? path.join(packageRoot(), 'samples')));
 

@@ -29,6 +29,13 @@ export interface AnalysisListQuery {
   to?: string | undefined;
 }
 
+/** A stored analysis with what the result itself does not carry: review status and image key. */
+export interface StoredAnalysis {
+  result: AnalysisResult;
+  status: 'preliminary' | 'final';
+  imageKey: string | null;
+}
+
 export interface StoredAnalysisMeta {
   createdBy?: string | null;
   imageKey?: string | null;
@@ -89,6 +96,54 @@ export class AnalysesRepository {
     const result = await this.get(id);
     if (!result) throw new AppError('ERR_NOT_FOUND', `No analysis with id ${id}`);
     return result;
+  }
+
+  async getStored(id: string): Promise<StoredAnalysis | null> {
+    const row = await this.db
+      .selectFrom('analyses')
+      .select(['result_json', 'status', 'image_key'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row
+      ? {
+          result: JSON.parse(row.result_json) as AnalysisResult,
+          status: row.status === 'final' ? 'final' : 'preliminary',
+          imageKey: row.image_key,
+        }
+      : null;
+  }
+
+  async requireStored(id: string): Promise<StoredAnalysis> {
+    const stored = await this.getStored(id);
+    if (!stored) throw new AppError('ERR_NOT_FOUND', `No analysis with id ${id}`);
+    return stored;
+  }
+
+  /** The fields of one specimen, oldest first (bounded: a specimen is a handful of fields). */
+  async listBySpecimen(specimenId: string, limit = 500): Promise<StoredAnalysis[]> {
+    const rows = await this.db
+      .selectFrom('analyses')
+      .select(['result_json', 'status', 'image_key'])
+      .where('specimen_id', '=', specimenId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({
+      result: JSON.parse(row.result_json) as AnalysisResult,
+      status: row.status === 'final' ? 'final' : 'preliminary',
+      imageKey: row.image_key,
+    }));
+  }
+
+  /** Marks one field, or every field of a specimen, final after sign-off. */
+  async markFinal(target: { analysisId: string } | { specimenId: string }): Promise<void> {
+    let q = this.db.updateTable('analyses').set({ status: 'final' });
+    q =
+      'analysisId' in target
+        ? q.where('id', '=', target.analysisId)
+        : q.where('specimen_id', '=', target.specimenId);
+    await q.execute();
   }
 
   async count(): Promise<number> {

@@ -12,6 +12,9 @@ export interface BlobStore {
   put(key: string, bytes: Uint8Array): Promise<void>;
   get(key: string): Promise<Buffer | null>;
   delete(key: string): Promise<void>;
+  /** Readiness check for remote stores (the bucket is reachable with these credentials). */
+  ping?(): Promise<void>;
+  close?(): void;
 }
 
 const SAFE_KEY = /^[a-z0-9][a-z0-9/_.-]{0,199}$/;

@@ -47,6 +47,67 @@ export interface SettingsTable {
   updated_at: string;
 }
 
+export interface SpecimensTable {
+  /** The specimen id the laboratory uses (e.g. a bottle or accession-derived id). */
+  id: string;
+  accession: string | null;
+  /** 'blood' (positive blood culture, the default) or 'other'. */
+  specimen_type: string;
+  collected_at: string | null;
+  /** 'preliminary' until signed off, then 'final'; no fields are added after that. */
+  status: string;
+  version: number;
+  created_at: string;
+  created_by: string | null;
+  updated_at: string;
+  signed_off_by: string | null;
+  signed_off_name: string | null;
+  signed_off_at: string | null;
+  /** How the signer's second factor was established (e.g. 'totp', 'oidc-amr:mfa', 'single-user'). */
+  sign_off_method: string | null;
+  sign_off_comment: string | null;
+}
+
+export interface ReviewsTable {
+  id: string;
+  /** Set for field reviews; null for a specimen sign-off. */
+  analysis_id: string | null;
+  specimen_id: string | null;
+  /** 1, 2, … per analysis (0 is the engine's own output, never stored here). */
+  revision: number;
+  /** 'correction' or 'sign-off'. */
+  action: string;
+  reviewer_id: string;
+  reviewer_name: string;
+  second_factor: string | null;
+  created_at: string;
+  /** The corrected detections (JSON) as of this revision; the engine's output stays in analyses. */
+  detections_json: string | null;
+  summary_json: string | null;
+  changes_json: string | null;
+  comment: string | null;
+}
+
+export interface FhirDeliveriesTable {
+  id: string;
+  /** 'specimen' or 'analysis'. */
+  subject_type: string;
+  subject_id: string;
+  endpoint: string;
+  profile: string;
+  /** 'pending', 'delivered' or 'failed'. */
+  status: string;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_status: number | null;
+  last_error: string | null;
+  response_location: string | null;
+  bundle_json: string;
+  created_at: string;
+  updated_at: string;
+  delivered_at: string | null;
+}
+
 export interface MigrationLockRow {
   id: Generated<number>;
 }
@@ -55,4 +116,7 @@ export interface Database {
   analyses: AnalysesTable;
   profiles: ProfilesTable;
   settings: SettingsTable;
+  specimens: SpecimensTable;
+  reviews: ReviewsTable;
+  fhir_deliveries: FhirDeliveriesTable;
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAnalyze } from './analyze.command.js';
 import { registerBench } from './bench.command.js';
+import { registerReport } from './report.command.js';
 import { registerServe } from './serve.command.js';
 import { registerDatasetCommand } from './dataset.command.js';
 import { registerSynthCommand } from './synth.command.js';
@@ -11,5 +12,6 @@ export function registerCommands(program: Command): void {
   registerAnalyze(program);
   registerBench(program);
   registerSynthCommand(program);
+  registerReport(program);
   registerDatasetCommand(program);
 }

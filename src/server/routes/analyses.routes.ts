@@ -148,6 +148,7 @@ export const analysesRoutes =
           response: { 200: AnalysisResultSchema, '4xx': ErrorSchema },
         },
       },
-      async (request) => ctx.analyses.require(request.params.id),
+      // The engine's result as stored, with its review state (corrections, sign-off) under `review`.
+      async (request) => ctx.reviews.resultWithReview(request.params.id),
     );
   };

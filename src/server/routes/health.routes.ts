@@ -49,6 +49,14 @@ export const healthRoutes =
         } catch {
           checks.storage = { ok: false, detail: `${ctx.store.dialect} unreachable` };
         }
+        if (ctx.blobs.ping) {
+          try {
+            await ctx.blobs.ping();
+            checks.blobs = { ok: true, detail: ctx.blobs.kind };
+          } catch {
+            checks.blobs = { ok: false, detail: `${ctx.blobs.kind} unreachable` };
+          }
+        }
         try {
           const engine = await ctx.engines.get(ctx.config.analysis.defaultEngine);
           checks.engine = { ok: true, detail: `${engine.name} ${engine.version}` };
