@@ -28,3 +28,8 @@ export async function encodeRaster(raster: RasterImage, options: EncodeOptions):
     ? image.png({ compressionLevel: 6 }).toBuffer()
     : image.jpeg({ quality: options.quality ?? 85 }).toBuffer();
 }
+
+/** Re-encodes an encoded image (e.g. an overlay PNG) as JPEG, to keep self-contained reports small. */
+export async function reencodeJpeg(image: Buffer, quality = 80): Promise<Buffer> {
+  return sharp(image, { limitInputPixels: 100_000_000 }).jpeg({ quality }).toBuffer();
+}

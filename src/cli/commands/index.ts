@@ -4,6 +4,7 @@ import { registerBench } from './bench.command.js';
 import { registerReport } from './report.command.js';
 import { registerServe } from './serve.command.js';
 import { registerDatasetCommand } from './dataset.command.js';
+import { registerEvalCommand } from './eval.command.js';
 import { registerSynthCommand } from './synth.command.js';
 
 /** Every command registers itself here, one line each. */
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerSynthCommand(program);
   registerReport(program);
   registerDatasetCommand(program);
+  registerEvalCommand(program);
 }

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AppError } from '../../errors.js';
 
@@ -77,5 +77,19 @@ export async function writeAtomically<T>(
     throw err;
   } finally {
     process.removeListener('SIGINT', cleanup);
+  }
+}
+
+/** Writes one file so that it appears complete or not at all (temporary name, then rename). */
+export async function writeFileAtomically(path: string, data: string | Uint8Array): Promise<void> {
+  const target = resolve(path);
+  await mkdir(dirname(target), { recursive: true });
+  const temp = join(dirname(target), `.${basename(target)}.partial-${randomBytes(4).toString('hex')}`);
+  try {
+    await writeFile(temp, data);
+    await rename(temp, target);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
   }
 }
