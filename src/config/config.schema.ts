@@ -16,6 +16,8 @@ export const ConfigSchema = Type.Object({
     trustProxy: Type.Boolean(),
     /** Seconds to let in-flight requests finish after SIGTERM. */
     shutdownGraceSeconds: Type.Number({ minimum: 0, maximum: 600 }),
+    /** Seconds to keep serving after readiness fails on SIGTERM, while load balancers catch up. */
+    shutdownDelaySeconds: Type.Number({ minimum: 0, maximum: 120 }),
   }),
   storage: Type.Object({
     /** Folder for the SQLite file, retained images and models. */
@@ -140,7 +142,16 @@ export const SETTINGS: readonly Setting[] = [
     env: 'GRAMSCOPE_SHUTDOWN_GRACE_SECONDS',
     kind: 'number',
     default: 20,
-    description: 'Seconds in-flight requests may take to finish after SIGTERM.',
+    description:
+      "Seconds from SIGTERM to a forced exit: in-flight requests finish within it. Keep it below the orchestrator's own grace period (Kubernetes: terminationGracePeriodSeconds).",
+  },
+  {
+    path: 'server.shutdownDelaySeconds',
+    env: 'GRAMSCOPE_SHUTDOWN_DELAY_SECONDS',
+    kind: 'number',
+    default: 0,
+    description:
+      'Seconds to keep accepting requests after SIGTERM while readiness already fails, so load balancers stop routing here first (5 on Kubernetes).',
   },
   {
     path: 'storage.dataDir',

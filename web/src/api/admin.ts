@@ -104,6 +104,16 @@ export async function listProfiles(signal?: AbortSignal): Promise<ProfileInfo[]>
   return asItems<ProfileInfo>(await request<unknown>('profiles', { signal }));
 }
 
+export type ProfileInput = Omit<ProfileInfo, 'id'>;
+
+export function createProfile(body: ProfileInput): Promise<ProfileInfo> {
+  return request<ProfileInfo>('profiles', { method: 'POST', body });
+}
+
+export function deleteProfile(id: string): Promise<void> {
+  return request<void>(`profiles/${encodeURIComponent(id)}`, { method: 'DELETE' });
+}
+
 /** Days to keep each kind of record; null keeps it indefinitely. */
 export interface Retention {
   analysesDays: number | null;

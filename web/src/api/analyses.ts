@@ -1,5 +1,6 @@
 /** Analyses: submit a field, read one, list them, review and sign off. */
 import type { AnalysisResult, Detection } from '../../../src/domain/analysis-result.js';
+import type { ReviewSummary } from '../../../src/domain/specimen.js';
 import { request, uploadForm, type UploadProgress } from './client';
 
 export type { AnalysisResult, Detection };
@@ -75,34 +76,73 @@ export async function listAnalyses(query: ListQuery, signal?: AbortSignal): Prom
   return { items: body.items, next: body.nextCursor };
 }
 
-/** The review state of a result as the server reports it (proposal in docs/web.md). */
+/**
+ * The review state the server embeds as `review` (src/domain/specimen.ts ReviewSummarySchema): the
+ * engine's detections stay in `detections`; the reviewed ones are in `review.current`.
+ */
+export type { ReviewSummary };
+export type ReviewedDetection = Detection & { from: number | null };
+
 export interface ReviewState {
   status: 'preliminary' | 'corrected' | 'signed-off';
-  reviewer?: string | null;
-  signedOffAt?: string | null;
-  updatedAt?: string | null;
-  comment?: string | null;
+  revision: number;
+  reviewer: string | null;
+  signedOffAt: string | null;
+  comment: string | null;
+  changes: ReviewSummary['changes'] | null;
+}
+
+function reviewSummaryOf(result: AnalysisResult): ReviewSummary | null {
+  const r = result.review as ReviewSummary | undefined | null;
+  return r && typeof r === 'object' && 'current' in r ? r : null;
 }
 
 export function reviewOf(result: AnalysisResult): ReviewState {
-  const r = result.review as Partial<ReviewState> | undefined | null;
-  if (!r || typeof r !== 'object') return { status: 'preliminary' };
-  const status =
-    r.status === 'signed-off' || (r.status as string) === 'final'
-      ? 'signed-off'
-      : r.status === 'corrected'
-        ? 'corrected'
-        : 'preliminary';
-  return { ...r, status };
+  const r = reviewSummaryOf(result);
+  if (!r)
+    return {
+      status: 'preliminary',
+      revision: 0,
+      reviewer: null,
+      signedOffAt: null,
+      comment: null,
+      changes: null,
+    };
+  return {
+    status: r.status === 'final' ? 'signed-off' : r.status,
+    revision: r.revision,
+    reviewer: r.reviewer,
+    signedOffAt: r.signedOffAt,
+    comment: r.comment,
+    changes: r.changes,
+  };
+}
+
+/** The detections as they stand: the reviewer's latest revision if any, else the engine's own. */
+export function currentDetections(result: AnalysisResult): ReviewedDetection[] {
+  const r = reviewSummaryOf(result);
+  return r ? r.current.detections : result.detections.map((d, i) => ({ ...d, from: i }));
+}
+
+/** The summary as it stands (recomputed by the server after corrections). */
+export function currentSummary(result: AnalysisResult): AnalysisResult['summary'] {
+  return reviewSummaryOf(result)?.current.summary ?? result.summary;
 }
 
 export interface ReviewBody {
-  detections: Detection[];
+  /** The revision that was edited; the server refuses a stale one with 409. */
+  baseRevision: number;
+  detections?: {
+    box: Detection['box'];
+    label: string;
+    morphotype: Detection['morphotype'];
+    from: number | null;
+  }[];
+  signOff?: boolean;
   comment?: string;
-  signOff: boolean;
 }
 
-/** PUT /analyses/{id}/review: corrections, optionally signing off. Answers the updated result. */
+/** PUT /analyses/{id}/review: corrections and/or sign-off. Answers the result with its review. */
 export function putReview(id: string, body: ReviewBody): Promise<AnalysisResult> {
   return request<AnalysisResult>(`analyses/${encodeURIComponent(id)}/review`, { method: 'PUT', body });
 }

@@ -10,6 +10,7 @@ import { ServerProvider, useServer } from './server-context';
 const LivePage = lazy(() => import('../features/live/live-page'));
 const HistoryPage = lazy(() => import('../features/history/history-page'));
 const AnalysisPage = lazy(() => import('../features/history/analysis-page'));
+const SpecimenPage = lazy(() => import('../features/history/specimen-page'));
 const ModelsPage = lazy(() => import('../features/models/models-page'));
 const AdminPage = lazy(() => import('../features/admin/admin-page'));
 const DataHandlingPage = lazy(() => import('../features/data-handling/data-handling-page'));
@@ -24,6 +25,7 @@ const ROUTES: readonly { pattern: string; page: Page; nav?: NavKey }[] = [
   { pattern: '/live', page: LivePage, nav: 'live' },
   { pattern: '/history', page: HistoryPage, nav: 'history' },
   { pattern: '/analyses/:id', page: AnalysisPage, nav: 'history' },
+  { pattern: '/specimens/:id', page: SpecimenPage, nav: 'history' },
   { pattern: '/models', page: ModelsPage, nav: 'models' },
   { pattern: '/admin', page: AdminPage, nav: 'admin' },
   { pattern: '/admin/:section', page: AdminPage, nav: 'admin' },

@@ -76,6 +76,10 @@ export const en = {
     view: 'Show result for {{name}}',
     specimenSummary: 'Specimen summary ({{count}} fields)',
     pooledNote: 'Pooled over all finished fields of this specimen.',
+    excluded: '{{count}} field(s) could not be assessed and are left out of the pooled summary.',
+    signOffSpecimen: 'Sign off specimen',
+    confirmSpecimenSignOff:
+      'Sign off the whole specimen? Its report becomes final and no more fields can join.',
     empty: 'Results appear here as each field finishes.',
   },
   result: {
@@ -133,6 +137,8 @@ export const en = {
       statusPreliminary: 'Preliminary — not reviewed',
       statusSignedOff: 'Signed off by {{by}} on {{at}}',
       statusCorrected: 'Corrected, not yet signed off',
+      changes:
+        'Revision {{revision}}: {{moved}} moved, {{relabelled}} relabelled, {{deleted}} deleted, {{added}} added (the engine found {{engine}}).',
     },
   },
   viewer: {
@@ -193,8 +199,11 @@ export const en = {
     connecting: 'Connecting…',
     disconnected: 'The live connection closed: {{reason}}',
     idle: 'Press Start to begin.',
-    frozen: 'Frame frozen and sent for full analysis.',
+    frozen: 'Frame frozen and added to specimen {{specimen}}.',
     resume: 'Resume live',
+    specimenNote: 'Frozen frames join specimen {{specimen}} (see Analyze).',
+    specimenNew: 'Frozen frames start a new specimen (see Analyze).',
+    refused: 'the server refused or could not be reached',
     cameraN: 'Camera {{n}}',
   },
   history: {
@@ -229,6 +238,7 @@ export const en = {
     notFound: 'No analysis with this ID.',
     back: 'Back to history',
   },
+  specimen: { title: 'Specimen {{id}}' },
   models: {
     title: 'Models and engines',
     engines: 'Engines',
@@ -286,6 +296,12 @@ export const en = {
     notes: 'Notes',
     umPerPx: 'µm per pixel',
     default: 'Default',
+    newProfile: 'Add a calibration profile',
+    addProfile: 'Add profile',
+    profileCreated: 'Profile {{name}} added.',
+    profileHelp:
+      'Measure micrometres per pixel with a stage micrometer for this microscope, objective and camera.',
+    confirmDelete: 'Delete {{name}}',
     noProfiles: 'No calibration profiles.',
     retentionAnalyses: 'Keep analyses for',
     retentionImages: 'Keep images for',
@@ -325,7 +341,6 @@ export const en = {
     keepAnalyses: 'Analysis results: {{period}}.',
     keepImages: 'Images: {{period}}.',
     keepAudit: 'Audit log: {{period}}.',
-    noRetention: 'No retention period is configured: results are kept until an administrator deletes them.',
     singleUserAccess:
       'There are no accounts: anyone using this computer can see and change everything. The server refuses to listen on the network in this mode.',
     rolesIntro: 'People see and do only what their role allows:',
@@ -348,6 +363,13 @@ export const en = {
     auditOff: 'No audit log is kept in this mode.',
     loopback: 'Only this computer ({{host}}).',
     networkHost: 'Computers that can reach {{host}} on the network, after signing in.',
+  },
+  exports: {
+    title: 'Reports',
+    pdf: 'PDF report',
+    fhir: 'FHIR R4 (JSON)',
+    csv: 'CSV table',
+    png: 'Annotated image (PNG)',
   },
   errors: {
     ERR_IMAGE_MISSING: 'No image was supplied.',

@@ -77,6 +77,9 @@ export const ja: Messages = {
     view: '{{name}} の結果を表示',
     specimenSummary: '検体サマリー（{{count}} 視野）',
     pooledNote: 'この検体の完了したすべての視野を集計しています。',
+    excluded: '{{count}} 視野は評価できないため、集計から除外しています。',
+    signOffSpecimen: '検体を承認',
+    confirmSpecimenSignOff: '検体全体を承認しますか？レポートが確定し、視野を追加できなくなります。',
     empty: '各視野の解析が終わると、ここに結果が表示されます。',
   },
   result: {
@@ -134,6 +137,8 @@ export const ja: Messages = {
       statusPreliminary: '暫定 — 未確認',
       statusSignedOff: '{{by}} が {{at}} に承認',
       statusCorrected: '修正済み・未承認',
+      changes:
+        '版 {{revision}}：移動 {{moved}}、ラベル変更 {{relabelled}}、削除 {{deleted}}、追加 {{added}}（エンジンの検出は {{engine}} 件）。',
     },
   },
   viewer: {
@@ -194,8 +199,11 @@ export const ja: Messages = {
     connecting: '接続中…',
     disconnected: 'ライブ接続が切断されました：{{reason}}',
     idle: '「開始」を押してください。',
-    frozen: 'フレームを固定し、通常の解析に送りました。',
+    frozen: 'フレームを固定し、検体 {{specimen}} に追加しました。',
     resume: 'ライブを再開',
+    specimenNote: 'フリーズしたフレームは検体 {{specimen}} に加わります（解析画面）。',
+    specimenNew: 'フリーズしたフレームで新しい検体を開始します（解析画面）。',
+    refused: 'サーバーが拒否したか、接続できませんでした',
     cameraN: 'カメラ {{n}}',
   },
   history: {
@@ -230,6 +238,7 @@ export const ja: Messages = {
     notFound: 'このIDの解析はありません。',
     back: '履歴に戻る',
   },
+  specimen: { title: '検体 {{id}}' },
   models: {
     title: 'モデルとエンジン',
     engines: 'エンジン',
@@ -287,6 +296,12 @@ export const ja: Messages = {
     notes: 'メモ',
     umPerPx: 'µm／ピクセル',
     default: '既定',
+    newProfile: '校正プロファイルを追加',
+    addProfile: 'プロファイルを追加',
+    profileCreated: 'プロファイル {{name}} を追加しました。',
+    profileHelp:
+      'この顕微鏡・対物レンズ・カメラの1ピクセルあたりのマイクロメートルを対物ミクロメーターで測定してください。',
+    confirmDelete: '{{name}} を削除',
     noProfiles: '校正プロファイルはありません。',
     retentionAnalyses: '解析結果の保存期間',
     retentionImages: '画像の保存期間',
@@ -325,7 +340,6 @@ export const ja: Messages = {
     keepAnalyses: '解析結果：{{period}}。',
     keepImages: '画像：{{period}}。',
     keepAudit: '監査ログ：{{period}}。',
-    noRetention: '保存期間は設定されていません。結果は管理者が削除するまで保存されます。',
     singleUserAccess:
       'アカウントはありません。このコンピューターを使う人は誰でもすべてを閲覧・変更できます。このモードではネットワークからの接続を受け付けません。',
     rolesIntro: '各自のロールで許可された範囲だけを閲覧・操作できます：',
@@ -347,6 +361,13 @@ export const ja: Messages = {
     auditOff: 'このモードでは監査ログを記録しません。',
     loopback: 'このコンピューターのみ（{{host}}）。',
     networkHost: 'ネットワーク上で {{host}} に接続できるコンピューター（サインイン後）。',
+  },
+  exports: {
+    title: 'レポート',
+    pdf: 'PDF レポート',
+    fhir: 'FHIR R4（JSON）',
+    csv: 'CSV 表',
+    png: '注釈付き画像（PNG）',
   },
   errors: {
     ERR_IMAGE_MISSING: '画像が指定されていません。',

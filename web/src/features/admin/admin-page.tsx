@@ -4,7 +4,9 @@
  */
 import { useState } from 'react';
 import {
+  createProfile,
   decideAccessRequest,
+  deleteProfile,
   getRetention,
   listAccessRequests,
   listAudit,
@@ -242,41 +244,168 @@ function Audit() {
 function Profiles() {
   const { t } = useI18n();
   const profiles = useResource((s) => listProfiles(s), []);
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const remove = async (id: string) => {
+    setError(null);
+    try {
+      await deleteProfile(id);
+      setConfirming(null);
+      profiles.reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
   return (
     <ResourceView resource={profiles} feature={t('admin.profiles')}>
-      {(list) =>
-        list.length === 0 ? (
-          <p>{t('admin.noProfiles')}</p>
-        ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">{t('admin.profileName')}</th>
-                <th scope="col">{t('admin.microscope')}</th>
-                <th scope="col">{t('admin.camera')}</th>
-                <th scope="col">{t('admin.objective')}</th>
-                <th scope="col" className="num">
-                  {t('admin.umPerPx')}
-                </th>
-                <th scope="col">{t('admin.notes')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((p) => (
-                <tr key={p.id}>
-                  <td>{p.name}</td>
-                  <td>{p.microscope}</td>
-                  <td>{p.camera}</td>
-                  <td>{p.objective}</td>
-                  <td className="num">{p.micronsPerPixel}</td>
-                  <td>{p.notes}</td>
+      {(list) => (
+        <>
+          {error !== null && <ErrorMessage error={error} />}
+          {list.length === 0 ? (
+            <p>{t('admin.noProfiles')}</p>
+          ) : (
+            <table className="table" data-testid="profiles">
+              <thead>
+                <tr>
+                  <th scope="col">{t('admin.profileName')}</th>
+                  <th scope="col">{t('admin.microscope')}</th>
+                  <th scope="col">{t('admin.camera')}</th>
+                  <th scope="col">{t('admin.objective')}</th>
+                  <th scope="col" className="num">
+                    {t('admin.umPerPx')}
+                  </th>
+                  <th scope="col">{t('admin.notes')}</th>
+                  <th scope="col">
+                    <span className="visually-hidden">{t('common.remove')}</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )
-      }
+              </thead>
+              <tbody>
+                {list.map((p) => (
+                  <tr key={p.id}>
+                    <td>{p.name}</td>
+                    <td>{p.microscope}</td>
+                    <td>{p.camera}</td>
+                    <td>{p.objective}</td>
+                    <td className="num">{p.micronsPerPixel}</td>
+                    <td>{p.notes}</td>
+                    <td>
+                      {confirming === p.id ? (
+                        <span className="row-buttons">
+                          <button type="button" onClick={() => void remove(p.id)}>
+                            {t('admin.confirmDelete', { name: p.name })}
+                          </button>
+                          <button type="button" onClick={() => setConfirming(null)}>
+                            {t('common.cancel')}
+                          </button>
+                        </span>
+                      ) : (
+                        <button
+                          type="button"
+                          onClick={() => setConfirming(p.id)}
+                          aria-label={`${t('common.remove')}: ${p.name}`}
+                        >
+                          {t('common.remove')}
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <ProfileForm onCreated={profiles.reload} />
+        </>
+      )}
     </ResourceView>
+  );
+}
+
+const EMPTY_PROFILE = { name: '', microscope: '', camera: '', objective: '', micronsPerPixel: '', notes: '' };
+
+function ProfileForm({ onCreated }: { onCreated: () => void }) {
+  const { t } = useI18n();
+  const [draft, setDraft] = useState(EMPTY_PROFILE);
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const submit = async () => {
+    setError(null);
+    setDone(null);
+    try {
+      const created = await createProfile({
+        name: draft.name.trim(),
+        microscope: draft.microscope.trim(),
+        camera: draft.camera.trim(),
+        objective: draft.objective.trim(),
+        micronsPerPixel: Number(draft.micronsPerPixel),
+        notes: draft.notes.trim(),
+      });
+      setDraft(EMPTY_PROFILE);
+      setDone(t('admin.profileCreated', { name: created.name }));
+      onCreated();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const text = [
+    ['name', 'admin.profileName'],
+    ['microscope', 'admin.microscope'],
+    ['camera', 'admin.camera'],
+    ['objective', 'admin.objective'],
+  ] as const;
+  return (
+    <form
+      className="profile-form"
+      aria-labelledby="new-profile-h"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+    >
+      <h4 id="new-profile-h">{t('admin.newProfile')}</h4>
+      <div className="form-columns">
+        {text.map(([key, label]) => (
+          <label key={key}>
+            {t(label)}
+            <input
+              required
+              maxLength={key === 'name' ? 100 : 200}
+              value={draft[key]}
+              onChange={(e) => setDraft({ ...draft, [key]: e.target.value })}
+            />
+          </label>
+        ))}
+        <label>
+          {t('admin.umPerPx')}
+          <input
+            required
+            type="number"
+            min={0.001}
+            max={100}
+            step="any"
+            inputMode="decimal"
+            value={draft.micronsPerPixel}
+            onChange={(e) => setDraft({ ...draft, micronsPerPixel: e.target.value })}
+          />
+        </label>
+        <label>
+          {t('admin.notes')}
+          <input
+            maxLength={2000}
+            value={draft.notes}
+            onChange={(e) => setDraft({ ...draft, notes: e.target.value })}
+          />
+        </label>
+      </div>
+      <p className="help">{t('admin.profileHelp')}</p>
+      <div className="row-buttons">
+        <button type="submit" className="primary">
+          {t('admin.addProfile')}
+        </button>
+        {done && <span role="status">{done}</span>}
+      </div>
+      {error !== null && <ErrorMessage error={error} />}
+    </form>
   );
 }
 

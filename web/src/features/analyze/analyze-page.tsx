@@ -1,6 +1,5 @@
 /** Analyze: add fields (drop, pick, paste, sample), watch each one's progress, read each result. */
-import { useMemo, useState } from 'react';
-import { summarise } from '../../../../src/analysis/summarise.js';
+import { useState } from 'react';
 import { listProfiles } from '../../api/admin';
 import { useServer } from '../../app/server-context';
 import { useResource } from '../../app/use-resource';
@@ -8,9 +7,9 @@ import { Disclaimer } from '../../components/disclaimer';
 import { useErrorText } from '../../components/error-message';
 import { useI18n } from '../../i18n/i18n';
 import { ResultView } from '../result/result-view';
-import { CountsTable, DifferentialPanel, FindingPanel, MorphotypesPanel } from '../result/summary-panels';
 import { DropZone } from './drop-zone';
 import { Samples } from './samples';
+import { SpecimenSummary } from './specimen-summary';
 import { useSpecimen, type FieldEntry } from './specimen-store';
 
 const SUMMARY = 'specimen-summary';
@@ -27,7 +26,10 @@ export default function AnalyzePage() {
   return (
     <div className="analyze">
       <section className="analyze-side" aria-labelledby="analyze-h">
-        <h2 id="analyze-h">{t('analyze.title')}</h2>
+        {/* elementtiming lets scripts/measure-web.ts time the first meaningful paint. */}
+        <h2 id="analyze-h" {...{ elementtiming: 'first-screen' }}>
+          {t('analyze.title')}
+        </h2>
         {store.fields.length === 0 && <p className="help">{t('analyze.intro')}</p>}
         <DropZone
           compact={store.fields.length > 0}
@@ -231,29 +233,5 @@ function FieldStatusLine({ field }: { field: FieldEntry }) {
     <span className={`field-status status-${field.status}`} role="status">
       {text}
     </span>
-  );
-}
-
-/** The specimen's fields pooled: one finding, differential and counts over all finished fields. */
-function SpecimenSummary({ specimen, fields }: { specimen: string; fields: FieldEntry[] }) {
-  const { t } = useI18n();
-  const summary = useMemo(() => summarise(fields.flatMap((f) => f.result?.detections ?? [])), [fields]);
-  const rows = Object.entries(summary.counts)
-    .map(([label, count]) => ({ label, count, shown: count }))
-    .sort((a, b) => b.count - a.count);
-  return (
-    <article className="specimen-summary" data-testid="specimen-summary">
-      <h2>
-        {t('analyze.specimenSummary', { count: fields.length })}: {specimen}
-      </h2>
-      <p className="help">{t('analyze.pooledNote')}</p>
-      <Disclaimer />
-      <div className="summary-grid">
-        <FindingPanel summary={summary} />
-        <DifferentialPanel summary={summary} />
-        <CountsTable rows={rows} hidden={new Set()} />
-        <MorphotypesPanel summary={summary} />
-      </div>
-    </article>
   );
 }

@@ -1,6 +1,7 @@
 /**
  * Sample fields made by `gramscope synth` and served by the server (GET /samples), so a newcomer can
- * try the app at once without a micrograph of their own.
+ * try the app at once without a micrograph of their own. Names only, no thumbnails: six previews
+ * would cost ~800 kB on the first screen, too much for a virtual desktop's modest bandwidth.
  */
 import { useEffect, useState } from 'react';
 import { request } from '../../api/client';
@@ -53,7 +54,6 @@ export function Samples({ onPick }: { onPick: (f: PickedFile) => void }) {
                 aria-label={t('analyze.sampleButton', { name: label })}
                 data-testid="sample"
               >
-                <img src={s.url} alt="" width={120} height={90} loading="lazy" decoding="async" />
                 <span>{label}</span>
               </button>
             </li>

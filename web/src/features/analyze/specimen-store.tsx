@@ -45,7 +45,8 @@ interface Store {
   fields: FieldEntry[];
   options: SpecimenOptions;
   setOptions: (o: SpecimenOptions) => void;
-  addFiles: (files: readonly { blob: Blob; name: string }[]) => void;
+  /** Adds fields to the specimen and returns their keys. */
+  addFiles: (files: readonly { blob: Blob; name: string }[]) => string[];
   retry: (key: string) => void;
   /** Replace a field's result after a review saved it. */
   setResult: (key: string, result: AnalysisResult) => void;
@@ -108,20 +109,19 @@ export function SpecimenProvider({ children }: { children: ReactNode }) {
     }
   }, [fields, options, specimen, update]);
 
-  const addFiles = useCallback((files: readonly { blob: Blob; name: string }[]) => {
-    if (files.length === 0) return;
+  const addFiles = useCallback((files: readonly { blob: Blob; name: string }[]): string[] => {
+    if (files.length === 0) return [];
     setSpecimen((s) => s || generateSpecimenId());
-    setFields((fs) => [
-      ...fs,
-      ...files.map((f) => ({
-        key: `f${++seq}`,
-        name: f.name,
-        file: f.blob,
-        url: URL.createObjectURL(f.blob),
-        status: 'queued' as const,
-        progress: 0,
-      })),
-    ]);
+    const added = files.map((f) => ({
+      key: `f${++seq}`,
+      name: f.name,
+      file: f.blob,
+      url: URL.createObjectURL(f.blob),
+      status: 'queued' as const,
+      progress: 0,
+    }));
+    setFields((fs) => [...fs, ...added]);
+    return added.map((f) => f.key);
   }, []);
 
   const clear = useCallback(() => {

@@ -81,7 +81,7 @@ function Facts({ d }: { d: About }) {
             <li>{t('data.keepAudit', { period: period(d.retention.auditDays) })}</li>
           </ul>
         ) : (
-          <p>{t('data.noRetention')}</p>
+          unreported
         )}
       </Section>
       <Section title={t('data.whoSees')}>

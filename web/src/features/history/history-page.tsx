@@ -38,7 +38,8 @@ function toQuery(f: Filters): Omit<ListQuery, 'limit' | 'cursor'> {
 
 export default function HistoryPage() {
   const { t, lng } = useI18n();
-  const { engines } = useServer();
+  const { engines, capabilities } = useServer();
+  const hasSpecimens = capabilities?.has('get', '/specimens/{id}') ?? false;
   const [filters, setFilters] = useState<Filters>(EMPTY);
   const [items, setItems] = useState<AnalysisListItem[]>([]);
   const [next, setNext] = useState<string | null>(null);
@@ -169,7 +170,13 @@ export default function HistoryPage() {
               return (
                 <tr key={a.id}>
                   <td>{formatDateTime(a.createdAt, lng)}</td>
-                  <td>{a.specimen ?? '—'}</td>
+                  <td>
+                    {a.specimen && hasSpecimens ? (
+                      <Link to={`/specimens/${encodeURIComponent(a.specimen)}`}>{a.specimen}</Link>
+                    ) : (
+                      (a.specimen ?? '—')
+                    )}
+                  </td>
                   <td>{findingFromEnglish(a.finding, lng)}</td>
                   <td>
                     +{a.gram.positive} / −{a.gram.negative}

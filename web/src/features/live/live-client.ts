@@ -1,6 +1,6 @@
 /**
- * Client side of the live protocol (docs/live.md): binary JPEG frames up, JSON results down, never
- * more than one frame in flight. The sending rate adapts by itself: the next frame leaves only when
+ * Client side of the live protocol (docs/live.md, server in src/server/routes/live.routes.ts): binary
+ * JPEG frames up, JSON results down, never more than one frame in flight. The sending rate adapts by itself: the next frame leaves only when
  * the previous answer is back (and not sooner than the chosen maximum rate allows).
  */
 import type { AnalysisResult } from '../../api/analyses';
@@ -21,6 +21,12 @@ export interface LiveResult {
   timings: AnalysisResult['timings'];
 }
 
+/** The server replaced a waiting frame with a newer one; this client never has two in flight. */
+export interface LiveDropped {
+  type: 'dropped';
+  seq: number;
+}
+
 export interface LiveErrorMessage {
   type: 'error';
   seq: number | null;
@@ -28,7 +34,7 @@ export interface LiveErrorMessage {
   message: string;
 }
 
-type ServerMessage = LiveReady | LiveResult | LiveErrorMessage;
+type ServerMessage = LiveReady | LiveResult | LiveDropped | LiveErrorMessage | { type: 'frozen' };
 
 export interface LiveStats {
   /** Analysed frames per second over the last two seconds. */
@@ -124,19 +130,31 @@ export class LiveSession {
       case 'result':
         this.complete(msg.seq, (stats) => this.handlers.onResult(msg, stats));
         break;
+      case 'dropped':
+        this.complete(msg.seq, () => undefined, false);
+        break;
       case 'error':
-        this.complete(msg.seq, () => this.handlers.onFrameError(msg));
+        // seq null: about the connection (engine failed to load, bad control message), not a frame.
+        if (msg.seq === null) this.handlers.onFrameError(msg);
+        else this.complete(msg.seq, () => this.handlers.onFrameError(msg));
+        break;
+      case 'frozen':
+        // Freeze goes through POST /analyses (full camera resolution, joins the specimen).
         break;
     }
   }
 
-  private complete(seq: number | null, report: (stats: LiveStats) => void): void {
+  private complete(seq: number, report: (stats: LiveStats) => void, analysed = true): void {
     const now = performance.now();
     const flight = this.inFlight;
     // Answers to frames we already gave up on are stale: drop them.
-    if (!flight || (seq !== null && seq !== flight.seq)) return;
+    if (!flight || seq !== flight.seq) return;
     this.inFlight = null;
     if (this.watchdog) clearTimeout(this.watchdog);
+    if (!analysed) {
+      this.schedule();
+      return;
+    }
     this.frames += 1;
     this.answered.push(now);
     while (this.answered.length && this.answered[0] < now - FPS_WINDOW_MS) this.answered.shift();

@@ -3,12 +3,12 @@
  * WebSocket with boxes drawn over the video; Freeze keeps the current frame as a full analysis.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { submitAnalysis, type AnalysisResult } from '../../api/analyses';
-import { useServer } from '../../app/server-context';
 import { Disclaimer } from '../../components/disclaimer';
-import { ErrorMessage } from '../../components/error-message';
+import { useErrorText } from '../../components/error-message';
 import { formatScore, labelName, localised, useI18n } from '../../i18n/i18n';
 import { labelColor } from '../result/label-colors';
+import { useServer } from '../../app/server-context';
+import { useSpecimen } from '../analyze/specimen-store';
 import { ResultView } from '../result/result-view';
 import { LiveSession, liveUrl, type LiveResult, type LiveStats } from './live-client';
 
@@ -35,7 +35,6 @@ function cameraProblemOf(err: unknown): CameraProblem {
 
 export default function LivePage() {
   const { t, lng } = useI18n();
-  const { engines } = useServer();
   const videoRef = useRef<HTMLVideoElement>(null);
   const canvasRef = useRef<HTMLCanvasElement | null>(null);
   const streamRef = useRef<MediaStream | null>(null);
@@ -52,9 +51,12 @@ export default function LivePage() {
   const [result, setResult] = useState<LiveResult | null>(null);
   const [stats, setStats] = useState<LiveStats | null>(null);
   const [frameError, setFrameError] = useState<string | null>(null);
-  const [frozen, setFrozen] = useState<{ url: string; result: AnalysisResult | null; error: unknown } | null>(
-    null,
-  );
+  // Freeze adds the frame to the current specimen (shared with Analyze); this is its field key.
+  const specimen = useSpecimen();
+  const { capabilities } = useServer();
+  const errorText = useErrorText();
+  const [frozenKey, setFrozenKey] = useState<string | null>(null);
+  const frozen = frozenKey ? specimen.fields.find((f) => f.key === frozenKey) : undefined;
 
   const mediaSupported = typeof navigator.mediaDevices?.getUserMedia === 'function';
 
@@ -76,12 +78,6 @@ export default function LivePage() {
   }, []);
 
   useEffect(() => stopAll, [stopAll]);
-  useEffect(
-    () => () => {
-      if (frozen) URL.revokeObjectURL(frozen.url);
-    },
-    [frozen],
-  );
 
   /** Draws the current video frame, scaled to at most `maxWidth`, into the shared canvas. */
   const drawFrame = (maxWidth: number): HTMLCanvasElement | null => {
@@ -135,9 +131,9 @@ export default function LivePage() {
     }
     setPhase('running');
     setConnection('connecting');
-    const engine = engines?.defaultEngine ?? undefined;
+    // The engine and profile chosen on Analyze apply here too; empty means the server's defaults.
     sessionRef.current = new LiveSession(
-      liveUrl({ ...(engine ? { engine } : {}) }),
+      liveUrl({ engine: specimen.options.engine, profile: specimen.options.profile }),
       grab,
       {
         onReady: () => setConnection('open'),
@@ -149,7 +145,13 @@ export default function LivePage() {
         onFrameError: (msg) => setFrameError(`${msg.message} (${msg.code})`),
         onClose: ({ code, reason, opened }) => {
           sessionRef.current = null;
-          if (!opened) setConnection('unavailable');
+          // Never opened: the route is missing, or the server refused (origin, sign-in) or is unreachable.
+          if (!opened)
+            setConnection(
+              capabilities?.known && !capabilities.has('get', '/live')
+                ? 'unavailable'
+                : { closed: t('live.refused') },
+            );
           else if (code !== 1000) setConnection({ closed: reason || String(code) });
           else setConnection('none');
         },
@@ -164,26 +166,21 @@ export default function LivePage() {
     setConnection('none');
   };
 
+  /**
+   * Freeze: the frame at the camera's full resolution becomes a field of the current specimen,
+   * uploaded and stored like any other (POST /analyses), and is shown here as a full result.
+   */
   const freeze = async () => {
     const canvas = drawFrame(Number.POSITIVE_INFINITY);
     if (!canvas) return;
-    sessionRef.current?.stop();
-    sessionRef.current = null;
-    videoRef.current?.pause();
     const blob = await new Promise<Blob | null>((r) => canvas.toBlob((b) => r(b), 'image/png'));
-    for (const track of streamRef.current?.getTracks() ?? []) track.stop();
-    streamRef.current = null;
+    stopAll();
     setConnection('none');
     if (!blob) return;
-    const url = URL.createObjectURL(blob);
-    setFrozen({ url, result: null, error: null });
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const [key] = specimen.addFiles([{ blob, name: `live-${stamp}.png` }]);
+    setFrozenKey(key ?? null);
     setPhase('frozen');
-    try {
-      const r = await submitAnalysis(blob, `live-${new Date().toISOString()}.png`, {}, () => undefined);
-      setFrozen({ url, result: r, error: null });
-    } catch (err) {
-      setFrozen({ url, result: null, error: err });
-    }
   };
 
   useEffect(() => {
@@ -208,14 +205,20 @@ export default function LivePage() {
 
   if (phase === 'frozen' && frozen) {
     return (
-      <div className="live-frozen" style={{ height: '100%', display: 'flex', flexDirection: 'column' }}>
-        <div className="row-buttons" style={{ padding: '0.4rem 0.8rem', margin: 0 }}>
-          <span role="status">{frozen.result ? t('live.frozen') : t('live.freezing')}</span>
+      <div className="live-frozen">
+        <div className="row-buttons live-frozen-bar">
+          <span role="status" data-testid="frozen-status">
+            {frozen.status === 'done'
+              ? t('live.frozen', { specimen: specimen.specimen })
+              : frozen.status === 'failed'
+                ? errorText(frozen.error)
+                : t('live.freezing')}
+          </span>
           <button
             type="button"
             className="primary"
             onClick={() => {
-              setFrozen(null);
+              setFrozenKey(null);
               setPhase('idle');
               setResumeRequested(true);
             }}
@@ -223,9 +226,14 @@ export default function LivePage() {
             {t('live.resume')}
           </button>
         </div>
-        {frozen.error !== null && <ErrorMessage error={frozen.error} />}
-        <div style={{ flex: 1, minHeight: 0 }}>
-          {frozen.result && <ResultView result={frozen.result} imageUrl={frozen.url} />}
+        <div className="live-frozen-result">
+          {frozen.result && (
+            <ResultView
+              result={frozen.result}
+              imageUrl={frozen.url}
+              onUpdated={(r) => specimen.setResult(frozen.key, r)}
+            />
+          )}
         </div>
       </div>
     );
@@ -238,7 +246,17 @@ export default function LivePage() {
     <div className="live" data-testid="live">
       <div className="live-stage">
         <div className="live-media" hidden={phase === 'idle'}>
-          <video ref={videoRef} muted playsInline data-testid="live-video" />
+          <video
+            ref={videoRef}
+            muted
+            playsInline
+            data-testid="live-video"
+            onLoadedMetadata={(e) => {
+              const v = e.currentTarget;
+              if (v.videoWidth && v.videoHeight)
+                v.style.setProperty('--aspect', String(v.videoWidth / v.videoHeight));
+            }}
+          />
           {result && running && (
             <svg
               viewBox={`0 0 ${result.image.width} ${result.image.height}`}
@@ -273,6 +291,11 @@ export default function LivePage() {
       <aside className="live-side">
         <h2>{t('live.title')}</h2>
         <p className="help">{t('live.intro')}</p>
+        <p className="help" data-testid="live-specimen">
+          {specimen.specimen
+            ? t('live.specimenNote', { specimen: specimen.specimen })
+            : t('live.specimenNew')}
+        </p>
         <div className="form-grid">
           <label htmlFor="camera">{t('live.camera')}</label>
           <select

@@ -1,7 +1,7 @@
 /**
  * One colour per label, chosen to stand out on a pale, purple-and-pink Gram-stained field:
  * Gram-positive labels in blues, greens and violets, Gram-negative in oranges, yellows and reds,
- * yeast magenta, red cells dark slate.
+ * yeast magenta, red cells pale grey (drawn over a dark outline like every box, so they stay visible).
  */
 import type { LabelKey } from '../../../../src/domain/taxonomy.js';
 import { isLabelKey } from '../../../../src/domain/taxonomy.js';
@@ -23,7 +23,7 @@ const COLORS: Readonly<Record<LabelKey, string>> = {
   corynebacterium: '#00bfa5',
   gn_cocci: '#ff3d3d',
   candida: '#e040fb',
-  rbc: '#37474f',
+  rbc: '#cfd8dc',
 };
 
 export function labelColor(label: string): string {

@@ -3,8 +3,15 @@
  * finding, differential, counts, engine and model card, and the review step.
  */
 import { useMemo, useState, type ReactNode } from 'react';
-import { reviewOf, type AnalysisResult } from '../../api/analyses';
+import {
+  currentDetections,
+  currentSummary,
+  reviewOf,
+  type AnalysisResult,
+  type ReviewedDetection,
+} from '../../api/analyses';
 import { Disclaimer } from '../../components/disclaimer';
+import { ExportLinks } from '../../components/export-links';
 import { formatDateTime, formatScore, useI18n } from '../../i18n/i18n';
 import { EngineCard } from './engine-card';
 import { FieldViewer, type ViewerBox } from './field-viewer';
@@ -54,7 +61,7 @@ function ReviewingResult({
   onClose: () => void;
   onUpdated: (r: AnalysisResult, signedOff: boolean) => void;
 }) {
-  const editor = useReviewEditor(result.detections);
+  const editor = useReviewEditor(currentDetections(result));
   return (
     <ResultLayout
       result={result}
@@ -69,14 +76,15 @@ function ReviewingResult({
 function ResultLayout({
   result,
   imageUrl,
-  detections = result.detections,
+  detections: editedDetections,
   editing,
   review,
   onReview,
 }: {
   result: AnalysisResult;
   imageUrl: string | null;
-  detections?: AnalysisResult['detections'];
+  /** The reviewer's working copy while editing; otherwise the result's current detections. */
+  detections?: ReviewedDetection[];
   editing?: Parameters<typeof FieldViewer>[0]['editing'];
   review?: ReactNode;
   onReview?: () => void;
@@ -88,6 +96,9 @@ function ResultLayout({
   const [imageFailed, setImageFailed] = useState(false);
   const gate = useReviewGate(result);
   const state = reviewOf(result);
+  const stored = useMemo(() => currentDetections(result), [result]);
+  const detections = editedDetections ?? stored;
+  const summary = currentSummary(result);
 
   const boxes: ViewerBox[] = useMemo(
     () =>
@@ -151,8 +162,17 @@ function ResultLayout({
               ? t('result.review.statusCorrected')
               : t('result.review.statusPreliminary')}
         </p>
-        <FindingPanel summary={result.summary} />
-        <DifferentialPanel summary={result.summary} />
+        {state.changes && state.revision > 0 && (
+          <p className="help" data-testid="review-changes">
+            {t('result.review.changes', {
+              revision: state.revision,
+              ...state.changes,
+              engine: result.detections.length,
+            })}
+          </p>
+        )}
+        <FindingPanel summary={summary} />
+        <DifferentialPanel summary={summary} />
         {review}
         <section className="panel filters" aria-labelledby="filters-h">
           <h3 id="filters-h" className="visually-hidden">
@@ -179,7 +199,7 @@ function ResultLayout({
           onToggle={toggle}
           onAll={(show) => setHidden(show ? new Set() : new Set(rows.map((r) => r.label)))}
         />
-        <MorphotypesPanel summary={result.summary} />
+        <MorphotypesPanel summary={summary} />
         {onReview && (
           <section className="panel">
             {gate.allowed ? (
@@ -198,6 +218,7 @@ function ResultLayout({
             )}
           </section>
         )}
+        <ExportLinks kind="analyses" id={result.id} />
         <EngineCard result={result} />
       </aside>
     </article>

@@ -3,7 +3,7 @@
  * PUT /analyses/{id}/review. Who may do it is decided by the server; the screen mirrors it.
  */
 import { useCallback, useMemo, useState } from 'react';
-import { putReview, reviewOf, type AnalysisResult, type Detection } from '../../api/analyses';
+import { putReview, reviewOf, type AnalysisResult, type ReviewedDetection } from '../../api/analyses';
 import { ApiError } from '../../api/client';
 import { hasRole } from '../../api/server';
 import { useServer } from '../../app/server-context';
@@ -14,7 +14,7 @@ import type { Box } from '../../../../src/domain/geometry.js';
 import type { ViewerEditing } from './field-viewer';
 
 export interface ReviewEditor {
-  detections: Detection[];
+  detections: ReviewedDetection[];
   editing: ViewerEditing;
   selected: number | null;
   changes: number;
@@ -26,13 +26,13 @@ export interface ReviewEditor {
 }
 
 /** A detection for a label, with the label's morphotype and Gram call from the shared taxonomy. */
-function withLabel(d: Detection, label: LabelKey): Detection {
+function withLabel(d: ReviewedDetection, label: LabelKey): ReviewedDetection {
   return { ...d, label, morphotype: LABELS[label].morphotype, gram: LABELS[label].gram };
 }
 
-export function useReviewEditor(initial: readonly Detection[]): ReviewEditor {
-  const [detections, setDetections] = useState<Detection[]>(() => initial.map((d) => ({ ...d })));
-  const [history, setHistory] = useState<Detection[][]>([]);
+export function useReviewEditor(initial: readonly ReviewedDetection[]): ReviewEditor {
+  const [detections, setDetections] = useState<ReviewedDetection[]>(() => initial.map((d) => ({ ...d })));
+  const [history, setHistory] = useState<ReviewedDetection[][]>([]);
   const [selected, setSelected] = useState<number | null>(null);
   const [adding, setAdding] = useState(false);
   const [newLabel, setNewLabel] = useState<LabelKey>(() => {
@@ -53,7 +53,7 @@ export function useReviewEditor(initial: readonly Detection[]): ReviewEditor {
       // Boxes a reviewer draws carry score 1: they are the reviewer's call, not a model's.
       setDetections([
         ...detections,
-        withLabel({ box, label: newLabel, score: 1, morphotype: null, gram: 'n/a' }, newLabel),
+        withLabel({ box, label: newLabel, score: 1, morphotype: null, gram: 'n/a', from: null }, newLabel),
       ]);
       setSelected(detections.length);
       setAdding(false);
@@ -125,9 +125,21 @@ export function ReviewPanel({
     setBusy(true);
     setError(null);
     try {
+      const state = reviewOf(result);
       const updated = await putReview(result.id, {
-        detections: editor.detections,
-        signOff,
+        baseRevision: state.revision,
+        // Send the list only when it changed, so a plain sign-off does not create an empty revision.
+        ...(editor.changes > 0
+          ? {
+              detections: editor.detections.map((d) => ({
+                box: d.box,
+                label: d.label,
+                morphotype: d.morphotype,
+                from: d.from,
+              })),
+            }
+          : {}),
+        ...(signOff ? { signOff: true } : {}),
         ...(comment ? { comment } : {}),
       });
       setNotice(signOff ? t('review.signedOffNow') : t('review.saved'));

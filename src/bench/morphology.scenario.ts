@@ -8,7 +8,7 @@ import { renderField } from '../datasets/synth/index.js';
 import { MorphologyEngine } from '../engines/morphology/index.js';
 import { median, quantile, type BenchFigure, type BenchScenario } from './bench.js';
 
-export const morphologyBench: BenchScenario = {
+export const morphologyScenario: BenchScenario = {
   name: 'morphology',
   description: 'Morphology engine on 2048x1536 generated fields: median, p90 and per-stage milliseconds',
   async run(ctx) {

@@ -1,0 +1,329 @@
+/**
+ * The web app end to end in Debian's Chromium against the real server: upload generated fields and
+ * see boxes, counts, finding and differential; a specimen of several fields; Japanese; history;
+ * review; the administration screens. Screenshots of each screen go to docs/screenshots when
+ * UPDATE_SCREENSHOTS=1 (npm run screenshots).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnalysisResult } from '../../src/domain/analysis-result.js';
+import { LABELS, MORPHOTYPES, NO_ORGANISMS, isLabelKey } from '../../src/domain/taxonomy.js';
+import {
+  HAS_CHROMIUM,
+  NO_CHROMIUM_MESSAGE,
+  ensureWebBuild,
+  launchBrowser,
+  saveScreenshot,
+  startServer,
+  writeSynthField,
+  type Browser,
+  type TestServer,
+} from './support/browser.js';
+
+if (!HAS_CHROMIUM) console.warn(NO_CHROMIUM_MESSAGE);
+
+describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let dir: string;
+  const fields: string[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'gramscope-fields-'));
+    // Three fields of one specimen: staphylococci, then streptococcal chains, then Gram-negative rods.
+    const plans = [
+      { seed: 7, labels: ['s_aureus', 'rbc'] },
+      { seed: 8, labels: ['streptococcus', 'rbc'] },
+      { seed: 9, labels: ['enterobacterales', 'rbc'] },
+    ] as const;
+    for (const [i, plan] of plans.entries()) {
+      const file = path.join(dir, `field-${i + 1}.png`);
+      await writeSynthField(file, { seed: plan.seed, width: 1024, height: 768, labels: plan.labels });
+      fields.push(file);
+    }
+    await ensureWebBuild();
+    server = await startServer();
+    browser = await launchBrowser({ locale: 'en-GB' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const api = async <T>(p: string): Promise<T> => {
+    const res = await fetch(`${server.url}${p}`);
+    expect(res.ok, `${p} answered ${res.status}`).toBe(true);
+    return (await res.json()) as T;
+  };
+
+  const latest = async (): Promise<AnalysisResult> => {
+    const list = await api<{ items: { id: string }[] }>('/api/v1/analyses?limit=1');
+    return api<AnalysisResult>(`/api/v1/analyses/${list.items[0].id}`);
+  };
+
+  it('uploads a generated field and shows its boxes, counts, finding, differential and disclaimer', async () => {
+    const { page } = browser;
+    await page.goto(server.url);
+    await page.getByRole('heading', { name: 'Analyze fields' }).waitFor();
+    await saveScreenshot(page, 'analyze-empty');
+
+    await page.setInputFiles('[data-testid=file-input]', fields[0]);
+    await page.locator('[data-testid=result]').waitFor({ timeout: 30_000 });
+    const result = await latest();
+    expect(result.detections.length).toBeGreaterThan(0);
+
+    // One box per detection, in original-image pixels, over an overlay sized to the image.
+    const overlay = page.locator('[data-testid=overlay]');
+    expect(await overlay.getAttribute('viewBox')).toBe(`0 0 ${result.image.width} ${result.image.height}`);
+    await expect.poll(() => page.locator('[data-testid=box]').count()).toBe(result.detections.length);
+    const first = page.locator('[data-testid=box][data-index="0"] rect').first();
+    expect(Number(await first.getAttribute('x'))).toBeCloseTo(result.detections[0].box[0], 3);
+    expect(Number(await first.getAttribute('y'))).toBeCloseTo(result.detections[0].box[1], 3);
+
+    // The overlay is drawn at the displayed size of the image, not its natural size.
+    const imgBox = await page.locator('[data-testid=field-image]').boundingBox();
+    const svgBox = await overlay.boundingBox();
+    expect(svgBox!.width).toBeCloseTo(imgBox!.width, 0);
+    expect(svgBox!.height).toBeCloseTo(imgBox!.height, 0);
+    expect(imgBox!.width).toBeLessThan(result.image.width);
+
+    await expect.poll(() => page.getByTestId('finding').textContent()).toBe(result.summary.finding.en);
+    const top = result.summary.differential[0];
+    expect(await page.locator('[data-testid=differential] li').first().getAttribute('data-label')).toBe(
+      top.label,
+    );
+    for (const [label, count] of Object.entries(result.summary.counts)) {
+      const row = page.locator(`[data-testid=counts] tr[data-label="${label}"]`);
+      expect(await row.locator('td.num').first().textContent()).toBe(String(count));
+    }
+    expect(await page.getByTestId('disclaimer').first().textContent()).toContain(
+      'Decision support — preliminary until reviewed',
+    );
+    await saveScreenshot(page, 'analyze-result');
+
+    // Hiding a label and raising the score threshold remove boxes; the counts still show the totals.
+    const biggest = Object.entries(result.summary.counts).sort((a, b) => b[1] - a[1])[0][0];
+    await page.locator(`#toggle-${biggest}`).uncheck();
+    const withoutBiggest = result.detections.filter((d) => d.label !== biggest).length;
+    await expect.poll(() => page.locator('[data-testid=box]').count()).toBe(withoutBiggest);
+    await page.locator(`#toggle-${biggest}`).check();
+    await page.locator('#min-score').fill('0.9');
+    const confident = result.detections.filter((d) => d.score >= 0.9).length;
+    await expect.poll(() => page.locator('[data-testid=box]').count()).toBe(confident);
+    await page.locator('#min-score').fill('0');
+
+    // Keyboard zoom on the focused viewer.
+    const zoom = page.locator('.viewer-controls output');
+    const before = await zoom.textContent();
+    await page.getByTestId('field-viewer').focus();
+    await page.keyboard.press('+');
+    await expect.poll(() => zoom.textContent()).not.toBe(before);
+    await page.keyboard.press('0');
+    await expect.poll(() => zoom.textContent()).toBe(before);
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('analyses several fields as one specimen with per-file progress and a pooled summary', async () => {
+    const { page } = browser;
+    const specimen = await page.locator('#specimen-id').inputValue();
+    expect(specimen).toMatch(/^S-\d{8}-\d{6}-[a-z0-9]{1,4}$/);
+    await page.setInputFiles('[data-testid=file-input]', [fields[1], fields[2]]);
+    // Each field reports its own state; all three finish.
+    await expect.poll(() => page.locator('[data-testid=field]').count()).toBe(3);
+    await expect
+      .poll(() => page.locator('[data-testid=field][data-status=done]').count(), { timeout: 60_000 })
+      .toBe(3);
+
+    const stored = await api<{ items: { id: string; specimen: string }[] }>(
+      `/api/v1/analyses?specimen=${encodeURIComponent(specimen)}`,
+    );
+    expect(stored.items).toHaveLength(3);
+
+    await page.getByTestId('specimen-summary-button').click();
+    const summary = page.getByTestId('specimen-summary');
+    await summary.waitFor();
+    const results = await Promise.all(
+      stored.items.map((i) => api<AnalysisResult>(`/api/v1/analyses/${i.id}`)),
+    );
+    const total = (label: string) =>
+      results.reduce((n, r) => n + r.detections.filter((d) => d.label === label).length, 0);
+    for (const label of new Set(results.flatMap((r) => r.detections.map((d) => d.label)))) {
+      const cell = summary.locator(`[data-testid=counts] tr[data-label="${label}"] td.num`).first();
+      expect(await cell.textContent()).toBe(String(total(label)));
+    }
+    await saveScreenshot(page, 'analyze-specimen');
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('switches to Japanese, shows Japanese labels and findings, and remembers the choice', async () => {
+    const { page } = browser;
+    await page.locator('[data-testid=field] button.field-name').first().click();
+    await page.getByTestId('result').waitFor();
+    await page.getByTestId('language').selectOption('ja');
+    await page.getByRole('link', { name: '解析' }).waitFor();
+    expect(await page.locator('html').getAttribute('lang')).toBe('ja');
+    expect(await page.getByTestId('disclaimer').first().textContent()).toContain('暫定');
+
+    // Every label row in the counts table carries the TAXONOMY Japanese name.
+    const rows = page.locator('[data-testid=counts] tbody tr');
+    await expect.poll(() => rows.count()).toBeGreaterThan(0);
+    for (let i = 0; i < (await rows.count()); i++) {
+      const label = (await rows.nth(i).getAttribute('data-label'))!;
+      if (isLabelKey(label)) expect(await rows.nth(i).locator('th').textContent()).toBe(LABELS[label].ja);
+    }
+    const finding = (await page.getByTestId('finding').textContent())!;
+    const japaneseFindings = Object.values(MORPHOTYPES).map((m) => m.ja);
+    expect(
+      finding.split('、').every((part) => japaneseFindings.includes(part) || part === NO_ORGANISMS.ja),
+    ).toBe(true);
+    await saveScreenshot(page, 'result-ja');
+
+    await page.reload();
+    await page.getByRole('heading', { name: '視野を解析' }).waitFor();
+    await page.getByTestId('language').selectOption('en');
+    await page.getByRole('heading', { name: 'Analyze fields' }).waitFor();
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('lists past analyses in History, filters them on the server and opens one', async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}/#/history`);
+    const table = page.getByTestId('history-table');
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(3);
+    await saveScreenshot(page, 'history');
+
+    await page.getByLabel('Finding').selectOption('Gram-negative rods');
+    const listed = await api<{ items: unknown[] }>(
+      `/api/v1/analyses?q=${encodeURIComponent('Gram-negative rods')}`,
+    );
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(listed.items.length);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(3);
+
+    await table.locator('tbody tr').first().getByRole('link', { name: /^Open/ }).click();
+    await page.getByTestId('result').waitFor();
+    const result = await latest();
+    await expect.poll(() => page.locator('[data-testid=box]').count()).toBe(result.detections.length);
+    await saveScreenshot(page, 'analysis');
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('reviews a field: relabels and deletes boxes, then signs it off', async () => {
+    const { page } = browser;
+    const result = await latest();
+    await page.goto(`${server.url}/#/analyses/${result.id}`);
+    await page.getByTestId('result').waitFor();
+    await page.getByTestId('start-review').click();
+    await page.getByTestId('review-panel').waitFor();
+    // Relabel the first box, delete the second, then sign off (with a confirmation step).
+    await page.locator('[data-testid=review-panel] details summary').click();
+    await page.locator('.box-list button').first().click();
+    await page.locator('#relabel').selectOption('s_aureus');
+    await page.locator('.box-list button').nth(1).click();
+    await page.getByRole('button', { name: 'Delete box' }).click();
+    await expect.poll(() => page.locator('[data-testid=box]').count()).toBe(result.detections.length - 1);
+    await saveScreenshot(page, 'review');
+    await page.getByRole('button', { name: 'Sign off' }).click();
+    await page.getByRole('button', { name: 'Sign off' }).click();
+    await expect.poll(() => page.getByTestId('review-status').textContent()).toContain('Signed off');
+
+    // The engine's output is kept; the reviewed list is the new current one.
+    const signed = await api<
+      AnalysisResult & { review: { status: string; current: { detections: { label: string }[] } } }
+    >(`/api/v1/analyses/${result.id}`);
+    expect(signed.detections).toHaveLength(result.detections.length);
+    expect(signed.review.status).toBe('final');
+    expect(signed.review.current.detections).toHaveLength(result.detections.length - 1);
+    expect(signed.review.current.detections[0].label).toBe('s_aureus');
+    await expect.poll(() => page.locator('[data-testid=box]').count()).toBe(result.detections.length - 1);
+    expect(await page.getByTestId('review-changes').textContent()).toContain('1 relabelled, 1 deleted');
+    // A signed-off result can no longer be reviewed.
+    expect(await page.getByRole('button', { name: 'Review and correct' }).isDisabled()).toBe(true);
+    await saveScreenshot(page, 'review-signed-off');
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('opens a specimen from History, pools its fields on the server and signs it off', async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}/#/history`);
+    const table = page.getByTestId('history-table');
+    await table.locator('tbody tr').first().getByRole('link').first().click();
+    const specimenPage = page.getByTestId('specimen-page');
+    await specimenPage.waitFor();
+    const id = decodeURIComponent(page.url().split('/specimens/')[1]);
+    const before = await api<{
+      specimen: { status: string };
+      fields: unknown[];
+      pooled: { counts: Record<string, number> };
+    }>(`/api/v1/specimens/${encodeURIComponent(id)}`);
+    expect(before.specimen.status).toBe('preliminary');
+    await expect
+      .poll(() => page.locator('[data-testid=specimen-fields] tbody tr').count())
+      .toBe(before.fields.length);
+    for (const [label, count] of Object.entries(before.pooled.counts)) {
+      const cell = specimenPage.locator(`[data-testid=counts] tr[data-label="${label}"] td.num`).first();
+      expect(await cell.textContent()).toBe(String(count));
+    }
+    expect(await page.getByTestId('exports').locator('a').count()).toBeGreaterThan(0);
+    await saveScreenshot(page, 'specimen');
+    await page.getByRole('button', { name: 'Sign off specimen' }).click();
+    await page.getByRole('button', { name: 'Sign off specimen' }).click();
+    await expect.poll(() => page.getByTestId('specimen-status').textContent()).toContain('Signed off');
+    const after = await api<{ specimen: { status: string } }>(`/api/v1/specimens/${encodeURIComponent(id)}`);
+    expect(after.specimen.status).toBe('final');
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('shows models, administration and data handling from the live configuration', async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}/#/models`);
+    await page.getByTestId('engine').first().waitFor();
+    const engines = await api<{ default: string; items: { name: string }[] }>('/api/v1/engines');
+    await expect.poll(() => page.getByTestId('engine').count()).toBe(engines.items.length);
+    expect(await page.getByTestId('engine').first().textContent()).toContain(engines.items[0].name);
+    await saveScreenshot(page, 'models');
+
+    await page.goto(`${server.url}/#/admin/profiles`);
+    const profiles = await api<{ items: { name: string }[] }>('/api/v1/profiles');
+    const rows = page.locator('table.table tbody tr');
+    await expect.poll(() => rows.count()).toBe(profiles.items.length);
+    await saveScreenshot(page, 'admin-profiles');
+
+    // Add a calibration profile through the form, see it listed and stored, then delete it.
+    const form = page.locator('form.profile-form');
+    await form.getByLabel('Profile').fill('Lab-2 Olympus 100x');
+    await form.getByLabel('Microscope').fill('Olympus BX43');
+    await form.getByLabel('Camera').fill('DP23');
+    await form.getByLabel('Objective').fill('100x/1.30 oil');
+    await form.getByLabel('µm per pixel').fill('0.0625');
+    await form.getByRole('button', { name: 'Add profile' }).click();
+    await expect.poll(() => rows.count()).toBe(profiles.items.length + 1);
+    const stored = await api<{ items: { name: string; micronsPerPixel: number }[] }>('/api/v1/profiles');
+    expect(stored.items.find((p) => p.name === 'Lab-2 Olympus 100x')?.micronsPerPixel).toBe(0.0625);
+    await page.getByRole('button', { name: 'Remove: Lab-2 Olympus 100x' }).click();
+    await page.getByRole('button', { name: 'Delete Lab-2 Olympus 100x' }).click();
+    await expect.poll(() => rows.count()).toBe(profiles.items.length);
+
+    // Sections whose API has not landed say so instead of showing anything made up.
+    await page.goto(`${server.url}/#/admin/users`);
+    const users = await fetch(`${server.url}/api/v1/users`);
+    if (users.status === 404) {
+      await page.getByTestId('unavailable').waitFor();
+      await saveScreenshot(page, 'admin-users-unavailable');
+    }
+
+    await page.goto(`${server.url}/#/data-handling`);
+    const about = await api<{ storage: { retainImages: boolean } }>('/api/v1/about');
+    const images = page.getByTestId('data-images');
+    await images.waitFor();
+    expect(await images.textContent()).toContain(
+      about.storage.retainImages ? 'Uploaded images are kept' : 'Uploaded images are not kept',
+    );
+    await saveScreenshot(page, 'data-handling');
+    expect(browser.errors).toEqual([]);
+  });
+});
