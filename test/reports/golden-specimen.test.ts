@@ -22,6 +22,8 @@ let engineVersion: string;
 beforeAll(async () => {
   t = await createReportTestApp({
     'storage.retainImages': true,
+    // Retained images are encrypted at rest, so retention needs a key.
+    'storage.encryptionKeys': [`test:${Buffer.alloc(32, 7).toString('base64')}`],
     'reports.siteName': 'Test Hospital Laboratory',
   });
   const created = await t.app.inject({

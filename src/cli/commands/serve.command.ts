@@ -5,6 +5,7 @@ import { AppError } from '../../errors.js';
 import { buildApp } from '../../server/build-app.js';
 import { createLoggerOptions } from '../../server/logging.js';
 import { isLoopbackHost } from '../../server/network.js';
+import { createShutdown } from '../../server/shutdown.js';
 import { parseNumberOption } from '../output.js';
 
 interface ServeOptions {
@@ -60,25 +61,14 @@ async function serve(options: ServeOptions): Promise<void> {
     ].join('\n') + '\n',
   );
 
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
-    stopping = true;
-    app.log.info({ signal }, 'shutting down');
-    app.health.draining = true;
-    const grace = config.server.shutdownGraceSeconds * 1000;
-    const force = setTimeout(() => {
-      app.log.error('grace period over; exiting with requests still open');
-      process.exit(1);
-    }, grace);
-    force.unref();
-    void (async () => {
-      await app.close();
-      await ctx.close();
-      clearTimeout(force);
-      process.exit(0);
-    })();
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  const shutdown = createShutdown({
+    app,
+    ctx,
+    delayMs: config.server.shutdownDelaySeconds * 1000,
+    graceMs: config.server.shutdownGraceSeconds * 1000,
+    exit: (code) => process.exit(code),
+  });
+  const onSignal = (signal: NodeJS.Signals): void => void shutdown(signal);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
 }
