@@ -1,5 +1,6 @@
 import type { BenchScenario } from './bench.js';
+import { morphologyScenario } from './morphology.scenario.js';
 import { synthScenario } from './synth.scenario.js';
 
 /** Every bench scenario, one line each. */
-export const SCENARIOS: readonly BenchScenario[] = [synthScenario];
+export const SCENARIOS: readonly BenchScenario[] = [synthScenario, morphologyScenario];

@@ -3,6 +3,7 @@ import { registerAnalyze } from './analyze.command.js';
 import { registerBackup } from './backup.command.js';
 import { registerRestore } from './restore.command.js';
 import { registerBench } from './bench.command.js';
+import { registerModels } from './models.command.js';
 import { registerReport } from './report.command.js';
 import { registerServe } from './serve.command.js';
 import { registerDatasetCommand } from './dataset.command.js';
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerEvalCommand(program);
   registerBackup(program);
   registerRestore(program);
+  registerModels(program);
 }

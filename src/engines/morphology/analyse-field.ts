@@ -10,6 +10,7 @@ import type {
   ScaleSource,
 } from '../../domain/analysis-result.js';
 import type { RasterImage } from '../../domain/raster.js';
+import { iou } from '../../domain/geometry.js';
 import type { MorphotypeKey } from '../../domain/taxonomy.js';
 import { differentialFromMorphologyEvidence, topLabelForMorphotype } from '../../analysis/differential.js';
 import {
@@ -20,22 +21,30 @@ import {
   type Arrangement,
   type PlacedCell,
 } from './arrangement.js';
-import { estimateBackground, type BackgroundModel } from './background.js';
-import { classifyCell, type CellClass } from './classify.js';
-import { measureCell, type CellMeasure } from './measure.js';
+import { estimateBackground, type BackgroundModel, type BackgroundSampler } from './background.js';
+import { classifyCell, GRAM_POSITIVE_MIN_RATIO, type CellClass } from './classify.js';
+import { measureCell, upperQuantile, type CellMeasure } from './measure.js';
+import { findRedCells } from './red-cells.js';
 import { estimateScaleFromRedCells } from './scale.js';
 import { labelComponents, smoothAndThreshold, type Components } from './segment.js';
 import {
   computeOpticalDensity,
   createBackgroundSampler,
+  LOG10_LUT,
   createStainProbe,
   deconvolveStains,
   estimateStains,
   type StainMaps,
   type StainModel,
+  type StainProbe,
 } from './stain.js';
-import { distanceTransform, splitAtWaist, splitObject } from './watershed.js';
-import { chooseWorkingFactor, downscaleRaster, type WorkingImage } from './working-image.js';
+import { splitAtWaist, splitByDensity, splitInHalf, splitObject } from './watershed.js';
+import {
+  chooseWorkingFactor,
+  downscaleRaster,
+  downscaleWorking,
+  type WorkingImage,
+} from './working-image.js';
 
 export interface FieldOptions {
   readonly micronsPerPixel: number | null;
@@ -142,6 +151,28 @@ interface RawCell {
   readonly roundness: number;
 }
 
+/**
+ * A fibrin or protein strand: a long, thin, pink thread. Gram-negative rods lie singly or two end to
+ * end (≤ ~6.5 µm); a thin safranin-stained object reaching across 9 µm or more is not one of them.
+ */
+function isStrand(pixels: Int32Array, width: number, mpp: number, probe: StainProbe): boolean {
+  const b = boundsOf(pixels, width);
+  const extentUm = Math.hypot(b.x1 - b.x0 + 1, b.y1 - b.y0 + 1) * mpp;
+  if (extentUm < 9) return false;
+  const meanWidthUm = (pixels.length * mpp * mpp) / extentUm;
+  if (meanWidthUm > 1.4) return false;
+  const amounts = new Float64Array(2);
+  let cv = 0;
+  let saf = 0;
+  const step = Math.max(1, Math.floor(pixels.length / 200));
+  for (let i = 0; i < pixels.length; i += step) {
+    probe.at(pixels[i], amounts);
+    cv += Math.max(0, amounts[0]);
+    saf += Math.max(0, amounts[1]);
+  }
+  return cv / (cv + saf || 1) < 0.45;
+}
+
 /** A filled, round, smooth disc: bounding-box fill close to an ellipse's, aspect under 1.3. */
 function isRoundDisc(pixels: Int32Array, width: number): boolean {
   const b = boundsOf(pixels, width);
@@ -184,12 +215,89 @@ function groupPixels(pixels: Int32Array, groupOf: Int32Array, count: number): In
   return out;
 }
 
-/** The q-quantile of a map's values over some pixels. */
-export function upperQuantile(map: Float32Array, pixels: ArrayLike<number>, q: number): number {
-  const values = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) values[i] = map[pixels[i]];
-  values.sort();
-  return values.length ? values[Math.min(values.length - 1, Math.floor(q * values.length))] : 0;
+/** Square dilation (Chebyshev radius r) of a binary crop, separable. */
+function dilateSquare(mask: Uint8Array, w: number, h: number, r: number): Uint8Array {
+  const tmp = new Uint8Array(w * h);
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const o = y * w;
+    for (let x = 0; x < w; x++) {
+      if (!mask[o + x]) continue;
+      for (let d = Math.max(0, x - r); d <= Math.min(w - 1, x + r); d++) tmp[o + d] = 1;
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (!tmp[y * w + x]) continue;
+      for (let d = Math.max(0, y - r); d <= Math.min(h - 1, y + r); d++) out[d * w + x] = 1;
+    }
+  }
+  return out;
+}
+
+/** The coarse component a full-resolution pixel belongs to: its coarse pixel's, else a neighbour's. */
+function coarseOwner(labels: Int32Array, cw: number, ch: number, cx: number, cy: number): number {
+  if (cx >= cw) cx = cw - 1;
+  if (cy >= ch) cy = ch - 1;
+  const own = labels[cy * cw + cx];
+  if (own >= 0) return own;
+  for (let dy = -1; dy <= 1; dy++) {
+    for (let dx = -1; dx <= 1; dx++) {
+      const x = cx + dx;
+      const y = cy + dy;
+      if (x < 0 || y < 0 || x >= cw || y >= ch) continue;
+      const l = labels[y * cw + x];
+      if (l >= 0) return l;
+    }
+  }
+  return -1;
+}
+
+/** Optical density and its 3x3 mean at full resolution inside one box (and a 1-pixel rim for the mean). */
+function fillFineMaps(
+  work: WorkingImage,
+  sampler: BackgroundSampler,
+  od: Float32Array,
+  smoothed: Float32Array,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+): void {
+  const { width, height, rgb } = work;
+  const ex0 = Math.max(0, x0 - 1);
+  const ey0 = Math.max(0, y0 - 1);
+  const ex1 = Math.min(width - 1, x1 + 1);
+  const ey1 = Math.min(height - 1, y1 + 1);
+  const row = new Float32Array(ex1 - ex0 + 1);
+  const lut = LOG10_LUT;
+  for (let y = ey0; y <= ey1; y++) {
+    sampler.sumRowRange(y, ex0, ex1, row);
+    let i = (y * width + ex0) * 3;
+    let p = y * width + ex0;
+    for (let x = ex0; x <= ex1; x++, i += 3, p++)
+      od[p] = row[x - ex0] - lut[rgb[i]] - lut[rgb[i + 1]] - lut[rgb[i + 2]];
+  }
+  for (let y = y0; y <= y1; y++) {
+    const up = (y > 0 ? y - 1 : y) * width;
+    const mid = y * width;
+    const dn = (y < height - 1 ? y + 1 : y) * width;
+    for (let x = x0; x <= x1; x++) {
+      const l = x > 0 ? x - 1 : x;
+      const r = x < width - 1 ? x + 1 : x;
+      smoothed[mid + x] =
+        (od[up + l] +
+          od[up + x] +
+          od[up + r] +
+          od[mid + l] +
+          od[mid + x] +
+          od[mid + r] +
+          od[dn + l] +
+          od[dn + x] +
+          od[dn + r]) /
+        9;
+    }
+  }
 }
 
 function boundsOf(
@@ -266,16 +374,23 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     );
   }
   const workMpp = given ? given * factor : null;
+  // Two levels: objects are found on a half-resolution copy (four times fewer pixels to unmix,
+  // smooth and label), then examined at full working resolution inside their own boxes only.
+  const coarseStep = work.width * work.height > 1_000_000 ? 2 : 1;
+  const coarse = coarseStep === 1 ? work : downscaleWorking(work, coarseStep);
   // Blocks about three red cells wide, so that some glass shows in each.
   const blockPx = workMpp
     ? Math.min(320, Math.max(32, Math.round(22 / workMpp)))
     : Math.max(32, Math.round(Math.min(work.width, work.height) / 8));
-  const background = estimateBackground(work, blockPx);
+  const background = estimateBackground(coarse, Math.max(16, Math.round(blockPx / coarseStep)));
   timer.mark('background');
   options.signal?.throwIfAborted();
-  const stains = estimateStains(work, background);
-  const sampler = createBackgroundSampler(background, work.width);
-  const od = computeOpticalDensity(work, sampler);
+  const stains = estimateStains(coarse, background);
+  const coarseSampler = createBackgroundSampler(background, coarse.width);
+  const coarseOd = computeOpticalDensity(coarse, coarseSampler);
+  const fineBackground =
+    coarseStep === 1 ? background : { ...background, block: background.block * coarseStep };
+  const sampler = coarseStep === 1 ? coarseSampler : createBackgroundSampler(fineBackground, work.width);
   const probe = createStainProbe(work, sampler, stains);
   timer.mark('stain');
   notes.noiseOd = round(stains.noiseOd, 4);
@@ -285,15 +400,27 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   notes.safranin = stains.safranin.map((v) => v.toFixed(3)).join(',') + ` (${stains.source.safranin})`;
   options.signal?.throwIfAborted();
 
-  const threshold = stains.backgroundOd + Math.max(6 * stains.noiseOd, MIN_THRESHOLD_OD);
+  // Averaging four pixels halves the noise: the full-resolution threshold allows for it, and the
+  // coarse one sits lower so thin faint rods, diluted by the averaging, are still found.
+  const noiseMargin = Math.max(6 * stains.noiseOd * coarseStep, MIN_THRESHOLD_OD);
+  const threshold = stains.backgroundOd + noiseMargin;
+  const coarseThreshold = stains.backgroundOd + (coarseStep === 1 ? noiseMargin : 0.75 * noiseMargin);
   notes.threshold = round(threshold, 3);
-  const mask = new Uint8Array(od.length);
-  const smoothed = smoothAndThreshold(od, work.width, work.height, threshold, mask);
-  const components = labelComponents(mask, work.width, work.height);
+  const coarseMask = new Uint8Array(coarseOd.length);
+  const coarseSmoothed = smoothAndThreshold(
+    coarseOd,
+    coarse.width,
+    coarse.height,
+    coarseThreshold,
+    coarseMask,
+  );
+  const components = labelComponents(coarseMask, coarse.width, coarse.height);
+  const od = coarseStep === 1 ? coarseOd : new Float32Array(work.width * work.height);
+  const smoothed = coarseStep === 1 ? coarseSmoothed : new Float32Array(work.width * work.height);
   timer.mark('segment');
   let covered = 0;
   for (let k = 0; k < components.count; k++) covered += components.area[k];
-  const coverage = covered / (work.width * work.height);
+  const coverage = covered / (coarse.width * coarse.height);
   notes.coverage = round(coverage, 3);
 
   // Fields that cannot be read: say so rather than guess.
@@ -323,6 +450,19 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       ),
     );
 
+  // Red cells, found on their own at low contrast; they also give the scale when none was given.
+  const coarseProbe = coarseStep === 1 ? probe : createStainProbe(coarse, coarseSampler, stains);
+  const coarseMpp = workMpp ? workMpp * coarseStep : null;
+  const redDiscs = findRedCells(
+    coarseOd,
+    coarse.width,
+    coarse.height,
+    stains.backgroundOd + Math.max(1.5 * stains.noiseOd, 0.045),
+    coarseMpp ? 4.2 / coarseMpp : Math.max(10, Math.min(coarse.width, coarse.height) / 40),
+    coarseProbe,
+  );
+  timer.mark('redCells');
+
   // Split every object into cells, level by level: each region is cut at half its own peak density
   // (so blur halos of dense cells do not glue neighbours together), the core pieces are split by the
   // distance-transform watershed, and what lies outside the cores (a red cell under a cluster, a
@@ -331,17 +471,49 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   const minHolePx = workMpp ? Math.max(6, Math.round(2 / (workMpp * workMpp))) : 40;
   const large = workMpp ? Math.round(3 / workMpp) : 20;
   const haloPx = 2;
+  const minSplitPx = workMpp ? Math.max(12, Math.round(0.25 / (workMpp * workMpp))) : 20;
+  // Violet cells larger than two small cocci are tried for density saddles (blurred clusters).
+  const minDensitySplitPx = workMpp ? Math.round(0.9 / (workMpp * workMpp)) : 60;
   // Smallest red cell worth testing as a disc: 5 µm across (or 14 px when the scale is unknown).
   const redCellMinPx = workMpp ? Math.round((Math.PI / 4) * (5 / workMpp) ** 2) : 150;
   const addCell = (component: number, cellPixels: Int32Array, cut: number, depth: number): void => {
     const m = measureCell(cellPixels, component, work.width, smoothed, od, probe, cut);
     if (!m) return;
+    if (
+      depth < 2 &&
+      m.stainRatio >= GRAM_POSITIVE_MIN_RATIO &&
+      cellPixels.length >= minDensitySplitPx &&
+      !(m.lengthPx >= 2.2 * m.widthPx && m.fill >= 0.8)
+    ) {
+      const b = boundsOf(cellPixels, work.width);
+      const parts = splitByDensity(cellPixels, work.width, b.x0, b.y0, b.x1, b.y1, smoothed);
+      if (parts.count > 1) {
+        for (const part of groupPixels(cellPixels, parts.cellOf, parts.count))
+          if (part.length >= 3) addCell(component, part, cut, 2);
+        return;
+      }
+    }
     if (depth < 3 && m.lengthPx >= 1.5 * m.widthPx && m.lengthPx >= 8) {
       const halves = splitAtWaist(cellPixels, work.width, m.cx, m.cy, m.angle);
       if (halves) {
         addCell(component, halves[0], cut, depth + 1);
         addCell(component, halves[1], cut, depth + 1);
         return;
+      }
+    }
+    // Two violet cocci fused by blur into one outline: coccus-wide, twice as long, too short for a
+    // Gram-positive rod of that width (Bacillus is 3 µm or longer). Cut across the middle.
+    if (depth < 3 && workMpp && m.stainRatio >= GRAM_POSITIVE_MIN_RATIO) {
+      const lengthUm = m.lengthPx * workMpp;
+      const widthUm = m.widthPx * workMpp;
+      const ar = m.lengthPx / m.widthPx;
+      if (widthUm >= 0.72 && widthUm <= 1.25 && lengthUm <= 2.7 && ar >= 1.6 && ar <= 2.8) {
+        const halves = splitInHalf(cellPixels, work.width, m.cx, m.cy, m.angle);
+        if (halves) {
+          addCell(component, halves[0], cut, 3);
+          addCell(component, halves[1], cut, 3);
+          return;
+        }
       }
     }
     const b = boundsOf(cellPixels, work.width);
@@ -354,6 +526,11 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     });
   };
   const processRegion = (component: number, pixels: Int32Array, base: number, depth: number): void => {
+    // A fibrin strand is one long thread at the detection threshold, however its density varies.
+    if (depth === 0 && workMpp && isStrand(pixels, work.width, workMpp, probe)) {
+      notes.strands = Number(notes.strands ?? 0) + 1;
+      return;
+    }
     // A robust peak: where cells overlap their densities add, and the true maximum would cut
     // the cells themselves away.
     const peak = upperQuantile(smoothed, pixels, 0.9);
@@ -376,13 +553,18 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       const y1 = pieces.y1[k] + box.y0;
       if (x1 - x0 >= large && y1 - y0 >= large)
         piece = fillHoles(piece, work.width, x0, y0, x1, y1, minHolePx);
+      if (workMpp && isStrand(piece, work.width, workMpp, probe)) {
+        notes.strands = Number(notes.strands ?? 0) + 1;
+        continue;
+      }
       if (piece.length >= redCellMinPx && isRoundDisc(piece, work.width)) {
         // A red cell (or another large disc): one cell, never cut up; organisms on it are found later.
         addCell(component, piece, cut, 3);
         continue;
       }
+      // Pieces too small to hold two cells (two coccobacilli, 0.25 µm²) skip the watershed.
       const split =
-        piece.length < 12
+        piece.length < minSplitPx
           ? { cellOf: new Int32Array(piece.length), count: 1 }
           : splitObject(piece, work.width, x0, y0, x1, y1);
       for (const cellPixels of groupPixels(piece, split.cellOf, split.count))
@@ -390,15 +572,13 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     }
     if (depth >= 2 || cut <= base * 1.05) return;
     // What lies outside the cores and their halos gets its own look.
-    const inverse = new Uint8Array(w * h);
-    for (let i = 0; i < inverse.length; i++) inverse[i] = local[i] ? 0 : 1;
-    const near = distanceTransform(inverse, w, h);
+    const near = dilateSquare(local, w, h, haloPx);
     const rest = new Uint8Array(w * h);
     let restCount = 0;
     for (let i = 0; i < pixels.length; i++) {
       const p = pixels[i];
       const q = (((p / work.width) | 0) - box.y0) * w + ((p % work.width) - box.x0);
-      if (!local[q] && near[q] > haloPx * haloPx) {
+      if (!near[q]) {
         rest[q] = 1;
         restCount++;
       }
@@ -412,40 +592,81 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     }
   };
   for (let k = 0; k < components.count; k++) {
-    if (components.area[k] < 3) continue;
-    processRegion(
-      k,
-      components.pixels.subarray(components.offsets[k], components.offsets[k + 1]),
-      threshold,
-      0,
-    );
+    if (components.area[k] < 2) continue;
+    if (coarseStep === 1) {
+      processRegion(
+        k,
+        components.pixels.subarray(components.offsets[k], components.offsets[k + 1]),
+        threshold,
+        0,
+      );
+      continue;
+    }
+    // The component's box at full resolution, one coarse pixel wider on each side.
+    const x0 = Math.max(0, (components.x0[k] - 1) * coarseStep);
+    const y0 = Math.max(0, (components.y0[k] - 1) * coarseStep);
+    const x1 = Math.min(work.width - 1, (components.x1[k] + 2) * coarseStep - 1);
+    const y1 = Math.min(work.height - 1, (components.y1[k] + 2) * coarseStep - 1);
+    fillFineMaps(work, sampler, od, smoothed, x0, y0, x1, y1);
+    const w = x1 - x0 + 1;
+    const h = y1 - y0 + 1;
+    const local = new Uint8Array(w * h);
+    for (let y = y0; y <= y1; y++) {
+      for (let x = x0; x <= x1; x++) {
+        const p = y * work.width + x;
+        if (
+          smoothed[p] > threshold &&
+          coarseOwner(components.labels, coarse.width, coarse.height, x >> 1, y >> 1) === k
+        )
+          local[(y - y0) * w + (x - x0)] = 1;
+      }
+    }
+    const parts = labelComponents(local, w, h);
+    for (let j = 0; j < parts.count; j++) {
+      if (parts.area[j] < 3) continue;
+      processRegion(k, toGlobal(parts, j, w, x0, y0, work.width), threshold, 0);
+    }
   }
   timer.mark('split');
   options.signal?.throwIfAborted();
 
-  // Red cells: large, round, pale, not violet. They give the scale when none was given.
+  // Red cells among the cells: large, round, pale, not violet.
   const isRedCellShape = (c: RawCell): boolean =>
     c.diameterPx >= 14 &&
     c.roundness >= 0.78 &&
     c.roundness <= 1.15 &&
     c.measure.stainRatio < 0.45 &&
     c.measure.meanOd < 0.75;
-  let rbcCandidates = raw.filter(isRedCellShape);
+  // Without a scale nothing is called a red cell (a disc of unknown size could be anything).
+  let rbcCandidates: RawCell[] = [];
   let mpp = workMpp;
   let source: ScaleSource = givenSource;
+  // Once the scale is known, red cells cut by the field's edge, split from an overlapping neighbour
+  // or reduced to a ghost's rim still count: pale, not violet, and of red-cell size.
+  const isRedCellAtScale = (c: RawCell, scale: number): boolean =>
+    c.measure.stainRatio < 0.45 &&
+    c.measure.meanOd < 0.75 &&
+    c.roundness >= 0.55 &&
+    c.diameterPx * scale >= 4.2 &&
+    c.diameterPx * scale <= 10.5 &&
+    Math.max(c.measure.lengthPx, c.measure.widthPx) * scale <= 11;
   if (mpp) {
-    rbcCandidates = rbcCandidates.filter((c) => c.diameterPx * mpp! >= 5 && c.diameterPx * mpp! <= 10.5);
+    const scale = mpp;
+    rbcCandidates = raw.filter((c) => isRedCellAtScale(c, scale));
   } else {
-    const estimate = estimateScaleFromRedCells(rbcCandidates.map((c) => c.diameterPx));
+    const estimate = estimateScaleFromRedCells(
+      redDiscs
+        .filter(
+          (d) => !d.edge && d.roundness >= 0.8 && d.aspect <= 1.25 && d.stainRatio < 0.45 && d.meanOd < 0.75,
+        )
+        .map((d) => d.diameterPx * coarseStep),
+    );
     if (estimate) {
       mpp = estimate.micronsPerPixel;
       source = 'estimated';
       notes.redCellsForScale = estimate.redCells;
-      rbcCandidates = rbcCandidates.filter(
-        (c) => Math.abs(c.diameterPx - estimate.medianDiameterPx) <= 0.3 * estimate.medianDiameterPx,
-      );
-    } else {
-      rbcCandidates = [];
+      const scale = estimate.micronsPerPixel;
+      rbcCandidates = raw.filter((c) => isRedCellAtScale(c, scale));
     }
   }
   // Without any scale, sizes are read against a nominal 0.8 µm bacterial width (reported as unknown).
@@ -518,6 +739,50 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   const indices = (pred: (c: AnalysedCell) => boolean): number[] =>
     cells.flatMap((c, i) => (c.mergedInto < 0 && pred(c) ? [i] : []));
 
+  // Short elongated violet cells are lancet pneumococci or short rods (Listeria): read them as one
+  // population, by their width (lancets are broad-based, ≥ 0.6 µm; short rods slimmer).
+  const ambiguous = indices(
+    (c) =>
+      c.cls.gram === 'positive' &&
+      (c.cls.kind === 'coccus' || c.cls.kind === 'rod') &&
+      c.cls.aspectRatio >= 1.7 &&
+      c.cls.lengthUm <= 1.35,
+  );
+  if (ambiguous.length >= 3) {
+    const widths = ambiguous.map((i) => cells[i].cls.widthUm).sort((a, b) => a - b);
+    const lancets = widths[widths.length >> 1] >= 0.6;
+    notes.shortVioletForms = lancets ? 'lancet cocci' : 'short rods';
+    for (const i of ambiguous) {
+      const c = cells[i];
+      const kind = lancets ? 'coccus' : 'rod';
+      if (c.cls.kind !== kind)
+        c.cls = {
+          ...c.cls,
+          kind,
+          reasons: [...c.cls.reasons, `read with the field's ${lancets ? 'lancet cocci' : 'short rods'}`],
+        };
+    }
+  }
+  // Cocci that touch in a group are one organism's cells: the group's majority Gram call holds for
+  // each member (a few over-decolorised cells of a staphylococcal cluster stay Gram-positive).
+  const cocci = indices((c) => c.cls.kind === 'coccus');
+  if (cocci.length >= 3) {
+    const links = linkCells(cocci.map(placed), 1.3);
+    for (const members of links.groups) {
+      if (members.length < 3) continue;
+      const positives = members.filter((m) => cells[cocci[m]].cls.gram === 'positive').length;
+      const gram = positives * 2 >= members.length ? 'positive' : 'negative';
+      for (const m of members) {
+        const c = cells[cocci[m]];
+        if (c.cls.gram !== gram)
+          c.cls = {
+            ...c.cls,
+            gram,
+            reasons: [...c.cls.reasons, `Gram call of its group of ${members.length} cocci`],
+          };
+      }
+    }
+  }
   // Gram-positive cocci: one reading per field.
   const gpc = indices((c) => c.cls.kind === 'coccus' && c.cls.gram === 'positive');
   let cocciReading: ReturnType<typeof readCocciField> | null = null;
@@ -626,6 +891,40 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       explanation,
     });
   }
+  // Faint red cells the organism threshold did not reach (those it did are already boxed).
+  if (mpp) {
+    const scale = mpp * coarseStep;
+    const redBoxes = detections.filter((d) => d.morphotype === 'rbc').map((d) => d.box);
+    for (const d of redDiscs) {
+      const across = d.diameterPx * scale;
+      if (d.stainRatio >= 0.45 || d.meanOd >= 0.75 || d.roundness < 0.6 || across < 4.2 || across > 10.5)
+        continue;
+      if (Math.max(d.x1 - d.x0 + 1, d.y1 - d.y0 + 1) * scale > 11.5) continue;
+      const k = factor * coarseStep;
+      const box: [number, number, number, number] = [
+        Math.max(0, d.x0 * k),
+        Math.max(0, d.y0 * k),
+        Math.min(image.width, (d.x1 + 1) * k),
+        Math.min(image.height, (d.y1 + 1) * k),
+      ];
+      if (redBoxes.some((b) => iou(b, box) >= 0.3)) continue;
+      detections.push({
+        box,
+        label: 'rbc',
+        score: 0.7,
+        morphotype: 'rbc',
+        gram: 'n/a',
+        explanation: {
+          stainRatio: round(d.stainRatio, 3),
+          shape: 'rbc',
+          arrangement: 'single',
+          groupSize: 1,
+          reasons: ['pale round disc of red-cell size, found at low contrast'],
+          ...(reportMpp ? { lengthUm: round(across, 2), widthUm: round(across, 2) } : {}),
+        },
+      });
+    }
+  }
   const differential = differentialFromMorphologyEvidence(
     cells
       .filter((c) => c.mergedInto < 0 && c.morphotype && c.morphotype !== 'rbc')
@@ -653,7 +952,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
             work,
             background,
             stains,
-            maps: deconvolveStains(work, background, stains),
+            maps: deconvolveStains(work, fineBackground, stains),
             smoothed,
             threshold,
             components,

@@ -162,8 +162,10 @@ export function readCocciField(cells: readonly PlacedCell[], links: GroupInfo): 
   const meanGroupSize = groupedCount ? grouped / groupedCount : 1;
   const total = clusters + chains + pairs + singles || 1;
   let morphotype: CocciReading['morphotype'];
+  // Streptococci form chains of five and more; enterococci and pneumococci mostly pairs, with the
+  // odd short chain of four (or two pairs that happen to touch).
   if (clusters >= 0.3 * total && clusters >= longChains) morphotype = 'gpc_clusters';
-  else if (longChains > 0 || meanGroupSize >= 3.2) morphotype = 'gpc_chains';
+  else if (longChains >= 0.25 * total || meanGroupSize >= 3.5) morphotype = 'gpc_chains';
   else if (clusters > chains + pairs) morphotype = 'gpc_clusters';
   else morphotype = 'gpc_pairs';
   return { morphotype, evidence: { clusters, chains, pairs, singles }, lancetPairs, meanGroupSize };

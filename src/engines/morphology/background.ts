@@ -95,25 +95,39 @@ export function estimateBackground(work: WorkingImage, block = 64): BackgroundMo
       lum[k] = (r + g + bl) / m;
     }
   }
-  // A block well below its neighbours' background is covered by cells; fill it from them. Comparing
-  // with neighbours rather than the whole field keeps smooth illumination gradients intact.
+  // A block whose brightest tenth is still stained (covered by cells) differs from its neighbours
+  // in colour as well as brightness; vignetting and lamp gradients darken a block without changing
+  // its colour, and must be kept, not "repaired".
   const good = new Uint8Array(gw * gh).fill(1);
   let covered = 0;
-  const around: number[] = [];
+  const aroundLum: number[] = [];
+  const aroundChroma: number[][] = [[], [], []];
   for (let gy = 0; gy < gh; gy++) {
     for (let gx = 0; gx < gw; gx++) {
-      around.length = 0;
+      aroundLum.length = 0;
+      for (const list of aroundChroma) list.length = 0;
       for (let dy = -1; dy <= 1; dy++)
         for (let dx = -1; dx <= 1; dx++) {
           const x = gx + dx;
           const y = gy + dy;
-          if ((dx || dy) && x >= 0 && y >= 0 && x < gw && y < gh) around.push(lum[y * gw + x]);
+          if ((dx || dy) && x >= 0 && y >= 0 && x < gw && y < gh) {
+            const j = y * gw + x;
+            aroundLum.push(lum[j]);
+            for (let c = 0; c < 3; c++) aroundChroma[c].push((3 * colour[j * 3 + c]) / Math.max(lum[j], 1));
+          }
         }
-      if (around.length === 0) continue;
-      around.sort((a, c) => a - c);
-      const local = around[around.length >> 1];
-      if (lum[gy * gw + gx] < local * 0.93) {
-        good[gy * gw + gx] = 0;
+      if (aroundLum.length === 0) continue;
+      const k = gy * gw + gx;
+      const med = (list: number[]): number => list.sort((a, b) => a - b)[list.length >> 1];
+      const localLum = med(aroundLum);
+      let chromaShift = 0;
+      for (let c = 0; c < 3; c++)
+        chromaShift = Math.max(
+          chromaShift,
+          Math.abs((3 * colour[k * 3 + c]) / Math.max(lum[k], 1) - med(aroundChroma[c])),
+        );
+      if (lum[k] < localLum * 0.95 && chromaShift > 0.04) {
+        good[k] = 0;
         covered++;
       }
     }
@@ -213,6 +227,8 @@ export function interpolateBackgroundRow(
 export interface BackgroundSampler {
   /** Sum over channels of log10 background along row y, written into `out`. */
   sumRow(y: number, out: Float32Array): void;
+  /** The same for columns x0..x1 only, written into out[0 .. x1 - x0]. */
+  sumRowRange(y: number, x0: number, x1: number, out: Float32Array): void;
   /** log10 background of each channel at one pixel. */
   at(x: number, y: number, out: Float64Array): void;
 }
@@ -258,6 +274,15 @@ export function createBackgroundSampler(model: BackgroundModel, width: number): 
       const r0 = blockRows[y0];
       const r1 = blockRows[y1];
       for (let x = 0; x < width; x++) out[x] = r0[x] + (r1[x] - r0[x]) * t;
+    },
+    sumRowRange(y, x0, x1, out) {
+      const fy = Math.min(Math.max((y + 0.5) / block - 0.5, 0), gh - 1);
+      const y0 = Math.floor(fy);
+      const y1 = Math.min(gh - 1, y0 + 1);
+      const t = fy - y0;
+      const r0 = blockRows[y0];
+      const r1 = blockRows[y1];
+      for (let x = x0; x <= x1; x++) out[x - x0] = r0[x] + (r1[x] - r0[x]) * t;
     },
     at(x, y, out) {
       const fy = Math.min(Math.max((y + 0.5) / block - 0.5, 0), gh - 1);

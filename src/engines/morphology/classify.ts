@@ -118,8 +118,14 @@ export function classifyCell(
     };
   }
   if (gram === 'positive') {
-    if (aspectRatio < 1.7 && lengthUm <= 1.7) {
-      reasons.push(`round (${aspectRatio.toFixed(2)}:1), ${lengthUm.toFixed(2)} µm`);
+    // Lancet-shaped pneumococci are elongated (up to ~2:1) but short and broad-based.
+    const lancet = lengthUm <= 1.35 && widthUm >= 0.56 && aspectRatio < 2.3;
+    if ((aspectRatio < 1.7 && lengthUm <= 1.7) || lancet) {
+      reasons.push(
+        lancet && aspectRatio >= 1.7
+          ? `short and broad (${lengthUm.toFixed(2)} x ${widthUm.toFixed(2)} µm): elongated, lancet-shaped coccus`
+          : `round (${aspectRatio.toFixed(2)}:1), ${lengthUm.toFixed(2)} µm`,
+      );
       return {
         ...base,
         kind: 'coccus',

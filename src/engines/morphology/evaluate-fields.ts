@@ -7,6 +7,15 @@ import type { Detection } from '../../domain/analysis-result.js';
 import { iou, type Box } from '../../domain/geometry.js';
 import { MORPHOTYPES, type Gram, type MorphotypeKey } from '../../domain/taxonomy.js';
 import { countMorphotypes, findingFor } from '../../analysis/summarise.js';
+import {
+  createSite,
+  DEFAULT_SYNTH_MICRONS_PER_PIXEL,
+  fieldSeed,
+  ORGANISM_LABELS,
+  pickSpecimenLabels,
+  renderField,
+  type SynthField,
+} from '../../datasets/synth/index.js';
 
 export interface TruthObject {
   readonly box: Box | readonly [number, number, number, number];
@@ -22,6 +31,8 @@ export interface FieldScore {
   readonly organismsMatched: number;
   readonly gramCorrect: number;
   readonly morphotypeCorrect: number;
+  /** truth morphotype → detected morphotype counts; "miss" and "fp" for unmatched. */
+  readonly confusion: Record<string, number>;
   /** The dominant organism morphotype of the truth and of the detections (null: none). */
   readonly truthFinding: string;
   readonly detectedFinding: string;
@@ -58,7 +69,9 @@ export function matchDetections(
   return out;
 }
 
-const findingKey = (counts: ReadonlyMap<MorphotypeKey, number>): string => findingFor(counts).en;
+/** The finding as an order-free key: the morphotypes it names, sorted. */
+const findingKey = (counts: ReadonlyMap<MorphotypeKey, number>): string =>
+  findingFor(counts).en.split(' and ').sort().join(' and ');
 
 /** Scores one field. */
 export function scoreField(truth: readonly TruthObject[], detections: readonly Detection[]): FieldScore {
@@ -69,9 +82,22 @@ export function scoreField(truth: readonly TruthObject[], detections: readonly D
   let organismsMatched = 0;
   let gramCorrect = 0;
   let morphotypeCorrect = 0;
+  const confusion: Record<string, number> = {};
+  const bump = (k: string): void => {
+    confusion[k] = (confusion[k] ?? 0) + 1;
+  };
+  const matchedT = new Set(matches.map(([i]) => i));
+  const matchedD = new Set(matches.map(([, j]) => j));
+  truth.forEach((t, i) => {
+    if (!matchedT.has(i)) bump(`${t.morphotype}->miss`);
+  });
+  detections.forEach((d, j) => {
+    if (!matchedD.has(j)) bump(`fp->${d.morphotype ?? d.label}`);
+  });
   for (const [i, j] of matches) {
     const t = truth[i];
     const d = detections[j];
+    bump(`${t.morphotype}->${d.morphotype ?? d.label}`);
     if (d.morphotype === t.morphotype) morphotypeCorrect++;
     if (!MORPHOTYPES[t.morphotype].organism) continue;
     organismsMatched++;
@@ -86,6 +112,7 @@ export function scoreField(truth: readonly TruthObject[], detections: readonly D
     organismsMatched,
     gramCorrect,
     morphotypeCorrect,
+    confusion,
     truthFinding: findingKey(truthCounts),
     detectedFinding: findingKey(countMorphotypes(detections)),
   };
@@ -150,4 +177,42 @@ export function morphotypeMeanAp(
   }
   const values = Object.values(perMorphotype);
   return { map: values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0, perMorphotype };
+}
+
+export interface SynthSetOptions {
+  readonly count: number;
+  readonly seed: number;
+  /** Simulated sites (1: the clean reference site only), as `gramscope synth --sites`. */
+  readonly sites?: number;
+  readonly width?: number;
+  readonly height?: number;
+  readonly micronsPerPixel?: number;
+  readonly mixedRate?: number;
+}
+
+/**
+ * The fields `gramscope synth --count N --seed S [--sites K]` writes, rendered in memory one at a
+ * time (same specimen labels, field seeds and sites), for scoring without touching the disk.
+ *
+ * @example
+ * for (const { field, site } of synthSetFields({ count: 50, seed: 7 })) score(field);
+ */
+export function* synthSetFields(
+  options: SynthSetOptions,
+): Generator<{ index: number; site: number; field: SynthField }> {
+  const pool = [...ORGANISM_LABELS, 'rbc'] as const;
+  const sites = options.sites ?? 1;
+  for (let i = 0; i < options.count; i++) {
+    const labels = pickSpecimenLabels(options.seed, i, pool, 0, options.mixedRate ?? 0.1);
+    const siteId = sites <= 1 ? 0 : i % sites;
+    const field = renderField({
+      seed: fieldSeed(options.seed, i),
+      width: options.width ?? 2048,
+      height: options.height ?? 1536,
+      micronsPerPixel: options.micronsPerPixel ?? DEFAULT_SYNTH_MICRONS_PER_PIXEL,
+      labels,
+      site: createSite(siteId, options.seed),
+    });
+    yield { index: i, site: siteId, field };
+  }
 }

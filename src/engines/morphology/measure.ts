@@ -45,10 +45,7 @@ export function measureCell(
   threshold: number,
 ): CellMeasure | null {
   // 90th percentile rather than the maximum: overlapping neighbours add their densities.
-  const values = new Float32Array(pixels.length);
-  for (let k = 0; k < pixels.length; k++) values[k] = smoothedOd[pixels[k]];
-  values.sort();
-  const peak = values.length ? values[Math.min(values.length - 1, Math.floor(0.9 * values.length))] : 0;
+  const peak = upperQuantile(smoothedOd, pixels, 0.9);
   const cut = Math.max(threshold, 0.5 * peak);
   let n = 0;
   let sx = 0;
@@ -135,3 +132,28 @@ export function measureCell(
     fill: n / ((Math.PI / 4) * lengthPx * widthPx),
   };
 }
+
+/** The q-quantile of a map's values over some pixels (a 512-bin histogram: linear time). */
+export function upperQuantile(map: Float32Array, pixels: ArrayLike<number>, q: number): number {
+  if (pixels.length === 0) return 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < pixels.length; i++) {
+    const v = map[pixels[i]];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (!(hi > lo)) return hi;
+  const bins = QUANTILE_BINS;
+  bins.fill(0);
+  const scale = 511 / (hi - lo);
+  for (let i = 0; i < pixels.length; i++) bins[((map[pixels[i]] - lo) * scale) | 0]++;
+  const rank = Math.min(pixels.length - 1, Math.floor(q * pixels.length));
+  let acc = 0;
+  for (let b = 0; b < 512; b++) {
+    acc += bins[b];
+    if (acc > rank) return lo + (b + 0.5) / scale;
+  }
+  return hi;
+}
+const QUANTILE_BINS = new Int32Array(512);

@@ -68,6 +68,7 @@ function find(parent: Int32Array, a: number): number {
 
 /**
  * 8-connected components of a mask (two-pass union-find), with area, bounding box and pixel lists.
+ * Provisional labels start at 1 so the zero-filled label array needs no initialisation pass.
  *
  * @example
  * const comps = labelComponents(mask, width, height);
@@ -75,40 +76,36 @@ function find(parent: Int32Array, a: number): number {
  */
 export function labelComponents(mask: Uint8Array, width: number, height: number): Components {
   const size = width * height;
-  const provisional = new Int32Array(size).fill(-1);
-  let parent = new Int32Array(1024);
-  let next = 0;
-  const union = (a: number, b: number): void => {
-    const ra = find(parent, a);
-    const rb = find(parent, b);
-    if (ra !== rb) {
-      if (ra < rb) parent[rb] = ra;
-      else parent[ra] = rb;
-    }
-  };
+  const lab = new Int32Array(size);
+  let parent = new Int32Array(64);
+  let next = 1;
   for (let y = 0; y < height; y++) {
     const row = y * width;
     for (let x = 0; x < width; x++) {
       const p = row + x;
       if (!mask[p]) continue;
-      let label = -1;
+      let label = x > 0 ? lab[p - 1] : 0;
       if (y > 0) {
         const up = p - width;
-        if (x > 0 && provisional[up - 1] >= 0) label = provisional[up - 1];
-        if (provisional[up] >= 0) {
-          if (label < 0) label = provisional[up];
-          else union(label, provisional[up]);
-        }
-        if (x < width - 1 && provisional[up + 1] >= 0) {
-          if (label < 0) label = provisional[up + 1];
-          else union(label, provisional[up + 1]);
+        const a = x > 0 ? lab[up - 1] : 0;
+        const b = lab[up];
+        const c = x < width - 1 ? lab[up + 1] : 0;
+        if (b) {
+          if (!label) label = b;
+          else if (b !== label) union(parent, label, b);
+        } else {
+          // Up-left and up-right are only connected through this pixel when up is empty.
+          if (a) {
+            if (!label) label = a;
+            else if (a !== label) union(parent, label, a);
+          }
+          if (c) {
+            if (!label) label = c;
+            else if (c !== label) union(parent, label, c);
+          }
         }
       }
-      if (x > 0 && provisional[p - 1] >= 0) {
-        if (label < 0) label = provisional[p - 1];
-        else union(label, provisional[p - 1]);
-      }
-      if (label < 0) {
+      if (!label) {
         if (next === parent.length) {
           const grown = new Int32Array(parent.length * 2);
           grown.set(parent);
@@ -117,28 +114,31 @@ export function labelComponents(mask: Uint8Array, width: number, height: number)
         parent[next] = next;
         label = next++;
       }
-      provisional[p] = label;
+      lab[p] = label;
     }
   }
-  const finalOf = new Int32Array(next).fill(-1);
+  const finalOf = new Int32Array(next);
   let count = 0;
-  for (let i = 0; i < next; i++) {
+  for (let i = 1; i < next; i++) {
     const r = find(parent, i);
-    if (finalOf[r] < 0) finalOf[r] = count++;
-    finalOf[i] = finalOf[r];
+    if (r === i) finalOf[i] = count++;
   }
+  for (let i = 1; i < next; i++) finalOf[i] = finalOf[find(parent, i)];
   const area = new Int32Array(count);
   const x0 = new Int32Array(count).fill(width);
   const y0 = new Int32Array(count).fill(height);
   const x1 = new Int32Array(count).fill(-1);
   const y1 = new Int32Array(count).fill(-1);
-  const labels = provisional;
+  const labels = lab;
   for (let y = 0; y < height; y++) {
     const row = y * width;
     for (let x = 0; x < width; x++) {
       const p = row + x;
       const l0 = labels[p];
-      if (l0 < 0) continue;
+      if (l0 === 0) {
+        labels[p] = -1;
+        continue;
+      }
       const l = finalOf[l0];
       labels[p] = l;
       area[l]++;
@@ -152,9 +152,30 @@ export function labelComponents(mask: Uint8Array, width: number, height: number)
   for (let k = 0; k < count; k++) offsets[k + 1] = offsets[k] + area[k];
   const fill = offsets.slice(0, count);
   const pixels = new Int32Array(offsets[count]);
-  for (let p = 0; p < size; p++) {
-    const l = labels[p];
-    if (l >= 0) pixels[fill[l]++] = p;
+  let boxes = 0;
+  for (let k = 0; k < count; k++) boxes += (x1[k] - x0[k] + 1) * (y1[k] - y0[k] + 1);
+  if (boxes < size) {
+    // Sparse masks: pixels of each component lie inside its box, so scan only there.
+    for (let k = 0; k < count; k++) {
+      for (let y = y0[k]; y <= y1[k]; y++) {
+        const row = y * width;
+        for (let x = x0[k]; x <= x1[k]; x++) if (labels[row + x] === k) pixels[fill[k]++] = row + x;
+      }
+    }
+  } else {
+    for (let p = 0; p < size; p++) {
+      const l = labels[p];
+      if (l >= 0) pixels[fill[l]++] = p;
+    }
   }
   return { count, labels, area, x0, y0, x1, y1, offsets, pixels };
+}
+
+function union(parent: Int32Array, a: number, b: number): void {
+  const ra = find(parent, a);
+  const rb = find(parent, b);
+  if (ra !== rb) {
+    if (ra < rb) parent[rb] = ra;
+    else parent[ra] = rb;
+  }
 }

@@ -44,7 +44,7 @@ export interface StainModel {
     readonly crystalViolet: 'estimated' | 'reference';
     readonly safranin: 'estimated' | 'reference';
   };
-  /** 2x3 least-squares unmixing matrix, row 0 → crystal violet, row 1 → safranin. */
+  /** 3x3 unmixing matrix: rows → crystal violet, safranin, neutral grey. */
   readonly unmix: Float64Array;
   /** Robust noise of the summed OD over empty glass. */
   readonly noiseOd: number;
@@ -121,17 +121,31 @@ function percentile(sorted: Float64Array | Float32Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
 }
 
+/**
+ * Unmixing into crystal violet, safranin and a neutral (grey) density, rows 0..2 of the inverse of
+ * [cv saf grey]. The grey term soaks up what is not dye colour — JPEG chroma subsampling and blur
+ * desaturate thin cells towards grey, which a two-stain fit would read as crystal violet.
+ */
 function unmixingMatrix(cv: Vec3, saf: Vec3): Float64Array {
-  // (SᵀS)⁻¹Sᵀ for S = [cv saf] (3x2).
-  const a = dot(cv, cv);
-  const b = dot(cv, saf);
-  const d = dot(saf, saf);
-  const det = a * d - b * b || 1e-9;
-  const m = new Float64Array(6);
-  for (let c = 0; c < 3; c++) {
-    m[c] = (d * cv[c] - b * saf[c]) / det;
-    m[3 + c] = (-b * cv[c] + a * saf[c]) / det;
-  }
+  const g = GREY;
+  const a = [
+    [cv[0], saf[0], g[0]],
+    [cv[1], saf[1], g[1]],
+    [cv[2], saf[2], g[2]],
+  ];
+  const det =
+    a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) -
+    a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) +
+    a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
+  const inv = (r: number, c: number): number => {
+    // Cofactor of a[c][r] (transpose) over the determinant.
+    const rows = [0, 1, 2].filter((i) => i !== c);
+    const cols = [0, 1, 2].filter((j) => j !== r);
+    const minor = a[rows[0]][cols[0]] * a[rows[1]][cols[1]] - a[rows[0]][cols[1]] * a[rows[1]][cols[0]];
+    return (((r + c) % 2 ? -1 : 1) * minor) / (det || 1e-9);
+  };
+  const m = new Float64Array(9);
+  for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) m[r * 3 + c] = inv(r, c);
   return m;
 }
 
@@ -239,12 +253,21 @@ export function estimateStains(work: WorkingImage, background: BackgroundModel):
   let safSource: 'estimated' | 'reference' = 'reference';
   const cvCandidate = purpleness(hi) >= purpleness(lo) ? hi : lo;
   const safCandidate = cvCandidate === hi ? lo : hi;
+  // A candidate stands for a stain only if it lies nearer that stain's reference than the other's:
+  // a field of pink rods and pink red cells has two pink extremes, neither of them crystal violet.
+  // "Nearer" with a margin of a quarter of the references' separation: a candidate halfway between
+  // the two is a mixture (or a tinted red cell), not a stain.
+  const margin = 0.25 * referenceSeparation;
+  const nearerCv = (v: Vec3): boolean =>
+    angleBetween(v, CRYSTAL_VIOLET_REFERENCE) + margin < angleBetween(v, SAFRANIN_REFERENCE);
+  const nearerSaf = (v: Vec3): boolean =>
+    angleBetween(v, SAFRANIN_REFERENCE) + margin < angleBetween(v, CRYSTAL_VIOLET_REFERENCE);
   if (angleBetween(cvCandidate, safCandidate) >= 0.5 * referenceSeparation) {
-    if (angleBetween(cvCandidate, CRYSTAL_VIOLET_REFERENCE) <= MAX_DRIFT_DEG) {
+    if (nearerCv(cvCandidate) && angleBetween(cvCandidate, CRYSTAL_VIOLET_REFERENCE) <= MAX_DRIFT_DEG) {
       crystalViolet = cvCandidate;
       cvSource = 'estimated';
     }
-    if (angleBetween(safCandidate, SAFRANIN_REFERENCE) <= MAX_DRIFT_DEG) {
+    if (nearerSaf(safCandidate) && angleBetween(safCandidate, SAFRANIN_REFERENCE) <= MAX_DRIFT_DEG) {
       safranin = safCandidate;
       safSource = 'estimated';
     }

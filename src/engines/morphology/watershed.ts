@@ -69,52 +69,33 @@ function find(parent: Int32Array, a: number): number {
 }
 
 /**
- * Splits one object (given as global pixel indices inside its bounding box) into cells.
- * Returns, for each given pixel, the index of its cell, and the number of cells.
- *
- * @example
- * const { cellOf, count } = splitObject(pixels, width, x0, y0, x1, y1);
+ * Priority flood from the highest level down (a watershed by union-find): a pixel joins the basin of
+ * its highest flooded neighbour; two basins merge where they meet unless the lower one's peak rises
+ * clearly above the neck (both relative and absolute depth). `resolution` sets the level buckets.
  */
-export function splitObject(
-  pixels: Int32Array,
-  imageWidth: number,
-  x0: number,
-  y0: number,
-  x1: number,
-  y1: number,
-  options: SplitOptions = DEFAULT_SPLIT,
-): { cellOf: Int32Array; count: number; distance: Float32Array; cropWidth: number } {
-  const w = x1 - x0 + 3;
-  const h = y1 - y0 + 3;
-  const mask = new Uint8Array(w * h);
-  const local = new Int32Array(pixels.length);
-  for (let k = 0; k < pixels.length; k++) {
-    const p = pixels[k];
-    const x = (p % imageWidth) - x0 + 1;
-    const y = ((p / imageWidth) | 0) - y0 + 1;
-    const q = y * w + x;
-    local[k] = q;
-    mask[q] = 1;
-  }
-  const dist2 = distanceTransform(mask, w, h);
-  const dist = new Float32Array(w * h);
-  let maxD = 0;
+function floodBasins(
+  local: Int32Array,
+  dist: Float32Array,
+  w: number,
+  h: number,
+  resolution: number,
+  options: SplitOptions,
+): { cellOf: Int32Array; count: number } {
+  let maxD = -Infinity;
+  let minD = Infinity;
   for (let k = 0; k < local.length; k++) {
-    const q = local[k];
-    const d = Math.sqrt(dist2[q]);
-    dist[q] = d;
+    const d = dist[local[k]];
     if (d > maxD) maxD = d;
+    if (d < minD) minD = d;
   }
-  // Bucket sort by distance (descending), 1/8-pixel resolution.
-  const levels = Math.ceil(maxD * 8) + 1;
+  if (!(maxD >= minD)) return { cellOf: new Int32Array(local.length), count: 1 };
+  const levels = Math.ceil((maxD - minD) * resolution) + 1;
   const counts = new Int32Array(levels + 1);
-  for (let k = 0; k < local.length; k++) counts[levels - 1 - Math.floor(dist[local[k]] * 8)]++;
+  const bucketOf = (d: number): number => levels - 1 - Math.floor((d - minD) * resolution);
+  for (let k = 0; k < local.length; k++) counts[bucketOf(dist[local[k]])]++;
   for (let i = 1; i <= levels; i++) counts[i] += counts[i - 1];
   const order = new Int32Array(local.length);
-  for (let k = local.length - 1; k >= 0; k--) {
-    const bucket = levels - 1 - Math.floor(dist[local[k]] * 8);
-    order[--counts[bucket]] = local[k];
-  }
+  for (let k = local.length - 1; k >= 0; k--) order[--counts[bucketOf(dist[local[k]])]] = local[k];
   const basin = new Int32Array(w * h).fill(-1);
   const parent = new Int32Array(local.length);
   const peak = new Float32Array(local.length);
@@ -159,12 +140,53 @@ export function splitObject(
   }
   const cellOfRoot = new Int32Array(basins).fill(-1);
   let count = 0;
-  const cellOf = new Int32Array(pixels.length);
+  const cellOf = new Int32Array(local.length);
   for (let k = 0; k < local.length; k++) {
     const r = find(parent, basin[local[k]]);
     if (cellOfRoot[r] < 0) cellOfRoot[r] = count++;
     cellOf[k] = cellOfRoot[r];
   }
+  return { cellOf, count };
+}
+
+/**
+ * Splits one object (given as global pixel indices inside its bounding box) into cells.
+ * Returns, for each given pixel, the index of its cell, and the number of cells.
+ *
+ * @example
+ * const { cellOf, count } = splitObject(pixels, width, x0, y0, x1, y1);
+ */
+export function splitObject(
+  pixels: Int32Array,
+  imageWidth: number,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  options: SplitOptions = DEFAULT_SPLIT,
+): { cellOf: Int32Array; count: number; distance: Float32Array; cropWidth: number } {
+  const w = x1 - x0 + 3;
+  const h = y1 - y0 + 3;
+  const mask = new Uint8Array(w * h);
+  const local = new Int32Array(pixels.length);
+  for (let k = 0; k < pixels.length; k++) {
+    const p = pixels[k];
+    const x = (p % imageWidth) - x0 + 1;
+    const y = ((p / imageWidth) | 0) - y0 + 1;
+    const q = y * w + x;
+    local[k] = q;
+    mask[q] = 1;
+  }
+  const dist2 = distanceTransform(mask, w, h);
+  const dist = new Float32Array(w * h);
+  let maxD = 0;
+  for (let k = 0; k < local.length; k++) {
+    const q = local[k];
+    const d = Math.sqrt(dist2[q]);
+    dist[q] = d;
+    if (d > maxD) maxD = d;
+  }
+  const { cellOf, count } = floodBasins(local, dist, w, h, 8, options);
   return { cellOf, count, distance: dist, cropWidth: w };
 }
 
@@ -190,17 +212,30 @@ export function splitAtWaist(
   let minU = Infinity;
   let maxU = -Infinity;
   const u = new Float32Array(pixels.length);
+  const across = new Float32Array(pixels.length);
   for (let i = 0; i < pixels.length; i++) {
     const p = pixels[i];
-    const v = ((p % imageWidth) - cx) * ca + (((p / imageWidth) | 0) - cy) * sa;
+    const dx = (p % imageWidth) - cx;
+    const dy = ((p / imageWidth) | 0) - cy;
+    const v = dx * ca + dy * sa;
     u[i] = v;
+    across[i] = -dx * sa + dy * ca;
     if (v < minU) minU = v;
     if (v > maxU) maxU = v;
   }
   const bins = Math.floor(maxU - minU) + 1;
   if (bins < 8) return null;
+  // Width per slice is the outline's extent across the axis, not its pixel count: an unstained
+  // spore inside a bacillus leaves a hole, not a waist.
+  const lo0 = new Float32Array(bins).fill(Infinity);
+  const hi0 = new Float32Array(bins).fill(-Infinity);
+  for (let i = 0; i < u.length; i++) {
+    const b = Math.min(bins - 1, Math.floor(u[i] - minU));
+    if (across[i] < lo0[b]) lo0[b] = across[i];
+    if (across[i] > hi0[b]) hi0[b] = across[i];
+  }
   const counts = new Float32Array(bins);
-  for (let i = 0; i < u.length; i++) counts[Math.min(bins - 1, Math.floor(u[i] - minU))]++;
+  for (let b = 0; b < bins; b++) counts[b] = hi0[b] >= lo0[b] ? hi0[b] - lo0[b] + 1 : 0;
   const smooth = new Float32Array(bins);
   for (let b = 0; b < bins; b++)
     smooth[b] = (counts[Math.max(0, b - 1)] + counts[b] + counts[Math.min(bins - 1, b + 1)]) / 3;
@@ -230,6 +265,67 @@ export function splitAtWaist(
   let ib = 0;
   for (let i = 0; i < u.length; i++) {
     if (u[i] < cut) a[ia++] = pixels[i];
+    else b[ib++] = pixels[i];
+  }
+  return [a, b];
+}
+
+/**
+ * Splits a cell by its own density landscape: blurred cocci touching in a cluster leave no neck in
+ * their outline, but each is still a dome of stain with a saddle towards its neighbours.
+ *
+ * @example
+ * const parts = splitByDensity(pixels, width, box, smoothedOd);
+ */
+export function splitByDensity(
+  pixels: Int32Array,
+  imageWidth: number,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  density: Float32Array,
+  options: SplitOptions = { neckRatio: 0.88, minDepth: 0.06 },
+): { cellOf: Int32Array; count: number } {
+  const w = x1 - x0 + 3;
+  const h = y1 - y0 + 3;
+  const local = new Int32Array(pixels.length);
+  const values = new Float32Array(w * h);
+  for (let k = 0; k < pixels.length; k++) {
+    const p = pixels[k];
+    const q = (((p / imageWidth) | 0) - y0 + 1) * w + ((p % imageWidth) - x0 + 1);
+    local[k] = q;
+    values[q] = density[p];
+  }
+  return floodBasins(local, values, w, h, 100, options);
+}
+
+/** Cuts a cell across its long axis through its centre (a fused diplococcus). */
+export function splitInHalf(
+  pixels: Int32Array,
+  imageWidth: number,
+  cx: number,
+  cy: number,
+  angle: number,
+): [Int32Array, Int32Array] | null {
+  const ca = Math.cos(angle);
+  const sa = Math.sin(angle);
+  let n = 0;
+  const side = new Uint8Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) {
+    const p = pixels[i];
+    if (((p % imageWidth) - cx) * ca + (((p / imageWidth) | 0) - cy) * sa < 0) {
+      side[i] = 1;
+      n++;
+    }
+  }
+  if (n < 4 || pixels.length - n < 4) return null;
+  const a = new Int32Array(n);
+  const b = new Int32Array(pixels.length - n);
+  let ia = 0;
+  let ib = 0;
+  for (let i = 0; i < pixels.length; i++) {
+    if (side[i]) a[ia++] = pixels[i];
     else b[ib++] = pixels[i];
   }
   return [a, b];

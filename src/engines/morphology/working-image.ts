@@ -77,3 +77,9 @@ export function downscaleRaster(image: RasterImage, factor: number): WorkingImag
   }
   return { width: w, height: h, factor, rgb: out };
 }
+
+/** Box-averages a working image by a further integer factor. */
+export function downscaleWorking(work: WorkingImage, step: number): WorkingImage {
+  const down = downscaleRaster({ width: work.width, height: work.height, channels: 3, data: work.rgb }, step);
+  return { ...down, factor: work.factor * step };
+}
