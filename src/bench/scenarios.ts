@@ -1,6 +1,13 @@
 import type { BenchScenario } from './bench.js';
 import { morphologyScenario } from './morphology.scenario.js';
+import { coldStartScenario, httpLoadScenario, liveScenario } from './service.scenarios.js';
 import { synthScenario } from './synth.scenario.js';
 
 /** Every bench scenario, one line each. */
-export const SCENARIOS: readonly BenchScenario[] = [synthScenario, morphologyScenario];
+export const SCENARIOS: readonly BenchScenario[] = [
+  synthScenario,
+  morphologyScenario,
+  httpLoadScenario,
+  coldStartScenario,
+  liveScenario,
+];
