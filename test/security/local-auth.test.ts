@@ -75,7 +75,7 @@ describe('local sign-in over HTTP', () => {
     const replay = await login({ username: 'bob', password: PASSWORD, code });
     expect(replay.statusCode).toBe(401);
     expect(replay.json().code).toBe('ERR_AUTH_INVALID');
-    const recovery = bob.recoveryCodes[0]!;
+    const recovery = bob.recoveryCodes[0];
     const rc = await login({ username: 'bob', password: PASSWORD, code: recovery });
     expect(rc.json().user).toMatchObject({ secondFactor: true, amr: ['pwd', 'rc'] });
     const rcAgain = await login({ username: 'bob', password: PASSWORD, code: recovery });
@@ -149,7 +149,7 @@ describe('local sign-in over HTTP', () => {
   it('refuses a cookie-authenticated write without the CSRF token', async () => {
     const admin = await createPerson(t, 'frank', 'admin');
     const payload = { name: 'scope-x', microscope: 'm', camera: 'c', objective: 'o', micronsPerPixel: 0.1 };
-    const cookieOnly = { cookie: admin.headers.cookie! };
+    const cookieOnly = { cookie: admin.headers.cookie };
     const missing = await t.app.inject({
       method: 'POST',
       url: '/api/v1/profiles',
