@@ -1,5 +1,6 @@
 import type { BenchScenario } from './bench.js';
 import { morphologyScenario } from './morphology.scenario.js';
+import { onnxPipelineScenario, onnxTilesScenario, onnxWasmScenario } from './onnx.scenario.js';
 import { coldStartScenario, httpLoadScenario, liveScenario } from './service.scenarios.js';
 import { synthScenario } from './synth.scenario.js';
 
@@ -7,6 +8,9 @@ import { synthScenario } from './synth.scenario.js';
 export const SCENARIOS: readonly BenchScenario[] = [
   synthScenario,
   morphologyScenario,
+  onnxPipelineScenario,
+  onnxTilesScenario,
+  onnxWasmScenario,
   httpLoadScenario,
   coldStartScenario,
   liveScenario,

@@ -145,15 +145,19 @@ export function packLetterboxed(
     }
     return tensor;
   }
-  for (let c = 0; c < 3; c++) {
-    const lut = luts[c];
-    const base = offset + c * plane;
-    const src = order[c];
-    if (padded) tensor.fill(lut[pad], base, base + plane);
-    for (let y = 0; y < rh; y++) {
-      let o = base + (y + padTop) * width + padLeft;
-      let i = y * rw * 3 + src;
-      for (let x = 0; x < rw; x++, i += 3) tensor[o++] = lut[rgb[i]];
+  const [l0, l1, l2] = luts;
+  const [s0, s1, s2] = order;
+  if (padded)
+    for (let c = 0; c < 3; c++) tensor.fill(luts[c][pad], offset + c * plane, offset + (c + 1) * plane);
+  // One pass over the interleaved pixels writing the three planes: each byte is read once, in order.
+  for (let y = 0; y < rh; y++) {
+    let o = offset + (y + padTop) * width + padLeft;
+    const end = o + rw;
+    let i = y * rw * 3;
+    for (; o < end; o++, i += 3) {
+      tensor[o] = l0[rgb[i + s0]];
+      tensor[o + plane] = l1[rgb[i + s1]];
+      tensor[o + 2 * plane] = l2[rgb[i + s2]];
     }
   }
   return tensor;

@@ -37,11 +37,12 @@ const MAX_CANDIDATES = 30_000;
 
 export type DetectorPlan = { mode: 'whole' } | { mode: 'tiled'; tileSize: number; tiles: Region[] };
 
+/** Per-stage milliseconds; `postprocessMs` is output decoding, thresholds and NMS in the worker. */
 interface StageTimes {
   resizeMs: number;
   packMs: number;
   inferMs: number;
-  decodeMs: number;
+  postprocessMs: number;
   mergeMs: number;
 }
 
@@ -224,7 +225,7 @@ export class OnnxDetectorEngine implements Engine {
     });
     times.packMs += result.packMs;
     times.inferMs += result.runMs;
-    times.decodeMs += result.decodeMs;
+    times.postprocessMs += result.postprocessMs;
     const ox = region?.x ?? 0;
     const oy = region?.y ?? 0;
     return unpackCandidates(result.boxes).map((c) => {
@@ -251,7 +252,7 @@ export class OnnxDetectorEngine implements Engine {
 
   async analyze(raster: RasterImage, options: AnalyzeOptions): Promise<EngineOutput> {
     options.signal?.throwIfAborted();
-    const times: StageTimes = { resizeMs: 0, packMs: 0, inferMs: 0, decodeMs: 0, mergeMs: 0 };
+    const times: StageTimes = { resizeMs: 0, packMs: 0, inferMs: 0, postprocessMs: 0, mergeMs: 0 };
     const plan = this.plan(raster.width, raster.height, options.micronsPerPixel);
     let found: Scored[];
     if (plan.mode === 'whole') {

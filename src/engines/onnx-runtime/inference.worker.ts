@@ -13,11 +13,11 @@ import * as ort from 'onnxruntime-node';
 import { AppError, isAppError } from '../../errors.js';
 import { packLetterboxed } from '../../imaging/letterbox.js';
 import { decodeYoloOutput, packCandidates } from '../onnx-detector/yolo-output.js';
+import { sessionOptions } from './session-options.js';
 import type {
   ClassifyResult,
   DescribeResult,
   DetectResult,
-  RuntimeSettings,
   ValueSignature,
   WorkerFailure,
   WorkerInit,
@@ -35,19 +35,6 @@ interface Loaded {
 
 let loading: Promise<Loaded> | null = null;
 let tensorBuffer: Float32Array | null = null;
-
-function sessionOptions(runtime: RuntimeSettings, providers: string[]): ort.InferenceSession.SessionOptions {
-  return {
-    executionProviders: providers,
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    enableCpuMemArena: true,
-    enableMemPattern: true,
-    interOpNumThreads: 1,
-    ...(runtime.threads > 0 ? { intraOpNumThreads: runtime.threads } : {}),
-    logSeverityLevel: 3,
-  };
-}
 
 /**
  * onnxruntime-node lists CUDA as supported but ships its libraries separately (its postinstall, which
@@ -147,7 +134,7 @@ async function detect(task: Extract<WorkerTask, { kind: 'detect' }>): Promise<De
     throw new AppError('ERR_MODEL_LAYOUT', `The output is ${out.type}, expected float32`);
   const boxes = packCandidates(decodeYoloOutput(out.data as Float32Array, out.dims, task.decode));
   out.dispose();
-  return { ok: true, boxes, packMs: t1 - t0, runMs: t2 - t1, decodeMs: performance.now() - t2 };
+  return { ok: true, boxes, packMs: t1 - t0, runMs: t2 - t1, postprocessMs: performance.now() - t2 };
 }
 
 async function classify(task: Extract<WorkerTask, { kind: 'classify' }>): Promise<ClassifyResult> {

@@ -69,7 +69,7 @@ export type DetectResult = {
   readonly boxes: Float64Array;
   readonly packMs: number;
   readonly runMs: number;
-  readonly decodeMs: number;
+  readonly postprocessMs: number;
 };
 
 export type ClassifyResult = {
