@@ -1,9 +1,7 @@
 /**
- * Who made a request, as recorded with analyses and in the audit log. This is the seam between the
- * HTTP layer and identity: the security layer authenticates every request in its own hooks and
- * records the user on the request; routes read it only through this function. Without identity
- * configured (single-user mode on loopback) the actor is `local`; on a public route called
- * anonymously it is null.
+ * Who made a request, as recorded with analyses and in the audit log: the principal the security
+ * layer (plugins/access-control.ts) authenticated for it. In single-user mode that is the local
+ * user; before authentication ran, nobody.
  */
 import type { FastifyRequest } from 'fastify';
 

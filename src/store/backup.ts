@@ -106,6 +106,10 @@ export async function createBackup(
   const copy = new SQLite(path.join(target, DB_FILE));
   copy.pragma('journal_mode = DELETE');
   copy.close();
+  // The audit chain's key, when the server generated one into the data directory: without it
+  // the restored chain cannot be verified. (A configured GRAMSCOPE_AUDIT_KEY stays in its secret store.)
+  const auditKey = path.join(dataDir, 'audit.key');
+  if (existsSync(auditKey)) await copyFile(auditKey, path.join(target, 'audit.key'));
   const blobsDir = path.join(dataDir, 'blobs');
   for (const rel of await listFiles(blobsDir)) {
     const to = path.join(target, 'blobs', rel);
@@ -188,7 +192,7 @@ export async function restoreBackup(
       `${dataDir} already holds data; restore into an empty data directory, or pass --force to move the current data aside`,
     );
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  for (const name of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, 'blobs']) {
+  for (const name of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, 'blobs', 'audit.key']) {
     const current = path.join(dataDir, name);
     if (existsSync(current)) await rename(current, path.join(dataDir, `${name}.before-restore-${stamp}`));
   }

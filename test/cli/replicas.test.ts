@@ -8,7 +8,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAppContext } from '../../src/app/context.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { AuditService, loadAuditKey } from '../../src/security/audit.service.js';
+import { SYSTEM_CLOCK } from '../../src/security/clock.js';
+import { hashPassword } from '../../src/security/passwords.js';
 import { SKIP_PG, createPostgresTestDatabase, type TestDatabase } from '../support/databases.js';
+import { PASSWORD, sessionCookieFrom, sessionHeaders } from '../support/security.js';
 import { solidImage } from '../support/images.js';
 import { startServeProcess, type ServeProcess } from '../support/serve-process.js';
 
@@ -63,6 +69,91 @@ describe.skipIf(SKIP_PG)('two replicas on one PostgreSQL', () => {
         items: { id: string }[];
       };
       expect(list.items.map((i) => i.id).sort()).toEqual([onA.id, onB.id].sort());
+    }
+  });
+});
+
+describe.skipIf(SKIP_PG)('two replicas with local accounts share sessions and one audit chain', () => {
+  let db: TestDatabase;
+  const dirs: string[] = [];
+  let a: ServeProcess;
+  let b: ServeProcess;
+  let env: (dir: string) => Record<string, string>;
+
+  beforeAll(async () => {
+    db = await createPostgresTestDatabase();
+    env = (dir) => ({
+      GRAMSCOPE_DATA: dir,
+      DATABASE_URL: db.databaseUrl,
+      GRAMSCOPE_CONCURRENCY: '1',
+      GRAMSCOPE_LOCAL_ACCOUNTS: 'true',
+      GRAMSCOPE_AUDIT_KEY: 'replica-test-audit-key-0123456789abcdef',
+    });
+    const [da, dbb, dc] = await Promise.all(
+      [0, 1, 2].map(() => mkdtemp(path.join(tmpdir(), 'gramscope-replica-'))),
+    );
+    dirs.push(da, dbb, dc);
+    [a, b] = await Promise.all([startServeProcess(env(da)), startServeProcess(env(dbb))]);
+    // A user made by an administrator (directly in the shared database).
+    const ctx = await createAppContext(loadConfig(env(dc)), { engines: [] });
+    await ctx.security.users.create(
+      {
+        username: 'tech1',
+        displayName: 'Tech One',
+        role: 'analyst',
+        source: 'local',
+        passwordHash: await hashPassword(PASSWORD),
+      },
+      new Date().toISOString(),
+    );
+    await ctx.close();
+  });
+
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await db.cleanup();
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  });
+
+  it('signs in on one replica, uses the session on the other, and both append to one valid chain', async () => {
+    const login = await fetch(`${a.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'tech1', password: PASSWORD }),
+    });
+    expect(login.status).toBe(200);
+    const token = sessionCookieFrom(login.headers.getSetCookie())!;
+    expect(token).toBeTruthy();
+
+    const session = await fetch(`${b.url}/api/v1/auth/session`, { headers: sessionHeaders(token) });
+    expect(session.status).toBe(200);
+    expect(JSON.stringify(await session.json())).toContain('tech1');
+
+    const form = new FormData();
+    form.set('image', new Blob([await solidImage('png', 120, 90, { r: 205, g: 200, b: 210 })]), 'f.png');
+    const posted = await fetch(`${b.url}/api/v1/analyses`, {
+      method: 'POST',
+      body: form,
+      headers: sessionHeaders(token),
+    });
+    expect(posted.status).toBe(201);
+    expect((await fetch(`${a.url}/api/v1/analyses`)).status).toBe(401);
+
+    const ctx = await createAppContext(loadConfig(env(dirs[2])), { engines: [] });
+    try {
+      const audit = new AuditService({
+        db: ctx.store.db,
+        key: loadAuditKey('replica-test-audit-key-0123456789abcdef', dirs[2]),
+        clock: SYSTEM_CLOCK,
+      });
+      const report = await audit.verify();
+      expect(report.ok).toBe(true);
+      const { items } = await audit.list({ limit: 50 });
+      const actions = items.map((e) => e.action);
+      expect(actions).toContain('auth.login');
+      expect(actions.some((x) => x.startsWith('analysis'))).toBe(true);
+    } finally {
+      await ctx.close();
     }
   });
 });

@@ -32,7 +32,8 @@ async function startSlowUpload(
   });
   const half = Math.floor(body.length / 2);
   req.write(body.subarray(0, half));
-  await new Promise((r) => setTimeout(r, 100));
+  // Long enough for a busy server to have parsed the headers: the request is then in flight, not idle.
+  await new Promise((r) => setTimeout(r, 1000));
   return { req, rest: body.subarray(half), response };
 }
 

@@ -75,8 +75,24 @@ describe('backup and restore drill (embedded SQLite + blobs)', () => {
 
   it('restores into a wiped data directory: counts match, blobs decrypt, analyses serve', async () => {
     await rm(dataDir, { recursive: true, force: true });
-    const result = await restoreBackup(backupDir, dataDir);
-    expect(result.checks.every((c) => c.ok)).toBe(true);
+    const result = await restoreBackup(backupDir, dataDir, {
+      verifiers: [
+        async (dir) => {
+          const ctx = await openContext(dir);
+          try {
+            const report = await ctx.security.audit.verify();
+            return { name: 'audit chain', ok: report.ok };
+          } finally {
+            await ctx.close();
+          }
+        },
+      ],
+    });
+    expect(result.checks.map((c) => [c.name, c.ok])).toEqual([
+      ['row counts', true],
+      ['blobs', true],
+      ['audit chain', true],
+    ]);
     expect(result.counts.analyses).toBe(5);
     const ctx = await openContext(dataDir);
     try {

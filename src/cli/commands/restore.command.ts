@@ -2,7 +2,10 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
 import { AppError } from '../../errors.js';
-import { restoreBackup } from '../../store/backup.js';
+import { AuditService, loadAuditKey } from '../../security/audit.service.js';
+import { SYSTEM_CLOCK } from '../../security/clock.js';
+import { openDatabase } from '../../store/database.js';
+import { restoreBackup, type RestoreVerifier } from '../../store/backup.js';
 import { usageError } from '../output.js';
 
 export function registerRestore(program: Command): void {
@@ -18,8 +21,27 @@ export function registerRestore(program: Command): void {
         throw usageError(
           'DATABASE_URL points at PostgreSQL: restore it with pg_restore (see docs/operations.md)',
         );
+      const auditChain: RestoreVerifier = async (dataDir) => {
+        const store = await openDatabase({ dataDir, databaseUrl: '' });
+        try {
+          const audit = new AuditService({
+            db: store.db,
+            key: loadAuditKey(config.audit.key, dataDir),
+            clock: SYSTEM_CLOCK,
+          });
+          const report = await audit.verify();
+          return {
+            name: 'audit chain',
+            ok: report.ok,
+            detail: report.ok ? `${report.entries} entries` : report.problem?.message,
+          };
+        } finally {
+          await store.close();
+        }
+      };
       const result = await restoreBackup(path.resolve(backup), config.storage.dataDir, {
         force: options.force,
+        verifiers: [auditChain],
       });
       for (const check of result.checks)
         process.stdout.write(
