@@ -94,7 +94,7 @@ export function mergeTileDetections(
   const index = new Map<number, Map<string, Group[]>>();
   const addToIndex = (g: Group): void => {
     let cells = index.get(g.classIndex);
-    if (!cells) index.set(g.classIndex, (cells = new Map()));
+    if (!cells) index.set(g.classIndex, (cells = new Map<string, Group[]>()));
     for (const key of cellsOf(g.box)) {
       const list = cells.get(key);
       if (!list) cells.set(key, [g]);
