@@ -21,7 +21,7 @@ export interface CellClass {
 }
 
 /** Crystal-violet share above which an organism is called Gram-positive. */
-export const GRAM_POSITIVE_MIN_RATIO = 0.5;
+export const GRAM_POSITIVE_MIN_RATIO = 0.45;
 /** Organisms wider than this (µm) are yeast (or host nuclei if safranin-stained). */
 const YEAST_MIN_WIDTH_UM = 1.75;
 /** Smallest organism area (µm²): a 0.25 x 0.45 µm coccobacillus, blurred. */
