@@ -23,7 +23,10 @@ interface ManifestRecord {
 
 const { values } = parseArgs({ options: { dir: { type: 'string' } } });
 const dir =
-  values.dir ?? ['../shared/data/real-dev', '../../shared/data/real-dev', '/work/shared/data/real-dev'].find((d) => existsSync(d));
+  values.dir ??
+  ['../shared/data/real-dev', '../../shared/data/real-dev', '/work/shared/data/real-dev'].find((d) =>
+    existsSync(d),
+  );
 if (!dir || !existsSync(path.join(dir, 'manifest.json'))) {
   console.log('real-dev folder not found (pass --dir); nothing to do');
   process.exit(0);
@@ -31,7 +34,13 @@ if (!dir || !existsSync(path.join(dir, 'manifest.json'))) {
 const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as ManifestRecord[];
 const engine = new MorphologyEngine();
 const shapeOf = (morphotype: string | null): string =>
-  morphotype === 'yeast' ? 'yeast' : morphotype?.startsWith('gpc') || morphotype === 'gnc' ? 'cocci' : morphotype ? 'bacilli' : '-';
+  morphotype === 'yeast'
+    ? 'yeast'
+    : morphotype?.startsWith('gpc') || morphotype === 'gnc'
+      ? 'cocci'
+      : morphotype
+        ? 'bacilli'
+        : '-';
 let gramRight = 0;
 let gramTotal = 0;
 let shapeRight = 0;
@@ -42,7 +51,13 @@ for (const record of manifest) {
   const organisms = out.detections.filter((d) => d.morphotype !== 'rbc');
   const positive = organisms.filter((d) => d.gram === 'positive').length;
   const negative = organisms.filter((d) => d.gram === 'negative').length;
-  const gram = !out.assessable?.ok ? 'cannot assess' : positive + negative === 0 ? 'none' : positive >= negative ? 'positive' : 'negative';
+  const gram = !out.assessable?.ok
+    ? 'cannot assess'
+    : positive + negative === 0
+      ? 'none'
+      : positive >= negative
+        ? 'positive'
+        : 'negative';
   const counts = new Map<string, number>();
   for (const d of organisms) counts.set(shapeOf(d.morphotype), (counts.get(shapeOf(d.morphotype)) ?? 0) + 1);
   const shape = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '-';

@@ -63,14 +63,18 @@ const figures: Record<string, RasterImage> = {
   '6-cells': crop((x, y) => {
     const c = layers.cellMap[at(x, y)];
     if (c < 0) return [250, 250, 250];
-    return [(c * 97) % 200 + 30, (c * 57) % 200 + 30, (c * 31) % 200 + 30];
+    return [((c * 97) % 200) + 30, ((c * 57) % 200) + 30, ((c * 31) % 200) + 30];
   }),
 };
 // The result: each cell filled with its morphotype's colour (host cells and debris left grey).
 const resultPicture = crop((x, y) => {
   const c = layers.cellMap[at(x, y)];
   const i = at(x, y) * 3;
-  const base: [number, number, number] = [field.raster.data[i], field.raster.data[i + 1], field.raster.data[i + 2]];
+  const base: [number, number, number] = [
+    field.raster.data[i],
+    field.raster.data[i + 1],
+    field.raster.data[i + 2],
+  ];
   if (c < 0) return base.map((v) => Math.round(v * 0.35 + 255 * 0.65)) as [number, number, number];
   const cell = layers.cells[c];
   const m = cell.mergedInto >= 0 ? layers.cells[cell.mergedInto].morphotype : cell.morphotype;
@@ -79,7 +83,8 @@ const resultPicture = crop((x, y) => {
 figures['7-morphotypes'] = resultPicture;
 
 await mkdir(OUT, { recursive: true });
-for (const [name, raster] of Object.entries(figures)) await writeFile(`${OUT}/morphology-${name}.png`, await encodePng(raster));
+for (const [name, raster] of Object.entries(figures))
+  await writeFile(`${OUT}/morphology-${name}.png`, await encodePng(raster));
 console.log(
   `wrote ${Object.keys(figures).length} figures; ${result.detections.length} detections, stages ${JSON.stringify(result.stages)}`,
 );

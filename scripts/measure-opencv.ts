@@ -32,13 +32,16 @@ await new Promise<void>((resolve) => {
   if (cv.Mat) resolve();
   else cv.onRuntimeInitialized = () => resolve();
 });
-console.log(`opencv load + init: ${(performance.now() - wall0).toFixed(0)} ms wall, ${(cpu() - cpu0).toFixed(0)} ms CPU`);
+console.log(
+  `opencv load + init: ${(performance.now() - wall0).toFixed(0)} ms wall, ${(cpu() - cpu0).toFixed(0)} ms CPU`,
+);
 
 const W = 2048;
 const H = 1536;
 const f = renderField({ seed: 101, width: W, height: H, labels: ['s_aureus', 'rbc'], site: 0 });
 const od = new Float32Array(W * H);
-for (let i = 0; i < W * H; i++) od[i] = 3 - (f.raster.data[i * 3] + f.raster.data[i * 3 + 1] + f.raster.data[i * 3 + 2]) / 255;
+for (let i = 0; i < W * H; i++)
+  od[i] = 3 - (f.raster.data[i * 3] + f.raster.data[i * 3 + 1] + f.raster.data[i * 3 + 2]) / 255;
 const mask = new Uint8Array(W * H);
 for (let i = 0; i < W * H; i++) mask[i] = od[i] > 0.3 ? 1 : 0;
 const time = (name: string, fn: () => void): void => {

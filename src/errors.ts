@@ -63,6 +63,13 @@ export const ERROR_CATALOGUE = {
   ERR_MODEL_LAYOUT: entry(422, EXIT.input, 'The model input or output layout is not supported'),
   ERR_MODEL_HASH_MISMATCH: entry(422, EXIT.input, 'The model file does not match its recorded sha256'),
   ERR_MODEL_NOT_FOUND: entry(404, EXIT.notFound, 'No such model'),
+  ERR_MODEL_LABELS: entry(422, EXIT.input, "The model's class names or labels file are invalid"),
+  ERR_MODEL_TOO_LARGE: entry(413, EXIT.input, 'The model file is larger than allowed'),
+  ERR_SCALE_REQUIRED: entry(
+    422,
+    EXIT.input,
+    'This engine needs the image scale (micrometres per pixel): choose a calibration profile',
+  ),
   // Datasets
   ERR_DATASET_INVALID: entry(422, EXIT.input, 'The dataset is malformed'),
   ERR_DATASET_PATH: entry(422, EXIT.input, 'A dataset path escapes its folder'),

@@ -4,6 +4,8 @@ import { defineConfig } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+/** The API the dev server proxies to (`npm start` listens on 8080 by default). */
+const api = process.env.GRAMSCOPE_DEV_API ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
   root,
@@ -18,10 +20,10 @@ export default defineConfig({
   server: {
     fs: { allow: [repoRoot] },
     proxy: {
-      '/api/v1/live': { target: 'ws://127.0.0.1:8080', ws: true },
-      '/api': 'http://127.0.0.1:8080',
-      '/healthz': 'http://127.0.0.1:8080',
-      '/readyz': 'http://127.0.0.1:8080',
+      '/api/v1/live': { target: api.replace(/^http/, 'ws'), ws: true },
+      '/api': api,
+      '/healthz': api,
+      '/readyz': api,
     },
   },
 });

@@ -10,6 +10,7 @@ import { decodeImage, encodePng, type DecodeOptions, type DecodedImage } from '.
 import type { AnalysesRepository } from '../store/analyses.repository.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { ProfilesRepository } from '../store/profiles.repository.js';
+import { decodeForEngine } from './decode-for-engine.js';
 import { analyzeField, type FieldScale } from './analyze-field.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -109,7 +110,16 @@ export class AnalysisService {
       ]);
       const result = await this.queue.run(
         async (signal) => {
-          const decoded = await decodeImage(request.bytes, this.#deps.config.intake, decodeOptions);
+          // A retained image keeps full resolution; otherwise decode at the size the engine uses.
+          const decoded = this.#deps.config.storage.retainImages
+            ? await decodeImage(request.bytes, this.#deps.config.intake, decodeOptions)
+            : await decodeForEngine(
+                request.bytes,
+                this.#deps.config.intake,
+                engine,
+                scale.micronsPerPixel,
+                decodeOptions,
+              );
           const analysed = await analyzeField(decoded, engine, {
             scale,
             profile,

@@ -15,6 +15,16 @@ export const LABEL_PRIORS_BY_MORPHOTYPE: Readonly<
   gpc_clusters: { cons: 0.62, s_aureus: 0.38 },
   gpc_chains: { streptococcus: 0.4, enterococcus: 0.25, gbs: 0.2, s_pyogenes: 0.15 },
   gpc_pairs: { enterococcus: 0.45, s_pneumoniae: 0.45, streptococcus: 0.1 },
+  // Arrangement unknown: the three rows above blended as clusters 0.55, chains 0.25, pairs 0.2.
+  gpc: {
+    cons: 0.341,
+    s_aureus: 0.209,
+    enterococcus: 0.1525,
+    streptococcus: 0.12,
+    s_pneumoniae: 0.09,
+    gbs: 0.05,
+    s_pyogenes: 0.0375,
+  },
   // Corynebacteria and bacilli (mostly skin and environmental contaminants) dominate; Listeria is a
   // small share but kept visible, since missing it in a neonate or an immunocompromised adult costs most.
   gpr: { corynebacterium: 0.5, bacillus: 0.4, listeria: 0.1 },
@@ -176,6 +186,7 @@ function featureLikelihoods(
       }
       break;
     case 'gpc_clusters':
+    case 'gpc':
     case 'gncb':
     case 'gnc':
     case 'yeast':

@@ -7,9 +7,10 @@ import { availableParallelism } from 'node:os';
 import { AnalysisService, type AnalysisObserver } from '../analysis/analysis.service.js';
 import { builtInEngineModule, loadEngineDescriptors } from '../analysis/engine-modules.js';
 import { InferencePool } from '../analysis/inference-pool.js';
-import { createEngineRegistry } from '../engines/index.js';
+import { BUILT_IN_ENGINES, createEngineRegistry } from '../engines/index.js';
 import type { EngineDescriptor } from '../engines/engine.js';
 import type { EngineRegistry } from '../engines/engine-registry.js';
+import type { ModelRegistryService } from '../models/model-registry.service.js';
 import { AnalysesRepository } from '../store/analyses.repository.js';
 import type { BlobStore } from '../store/blob-store.js';
 import { createBlobStore } from '../store/create-blob-store.js';
@@ -25,6 +26,7 @@ import { SpecimenService } from '../reports/specimen.service.js';
 import { DeliveriesRepository } from '../store/deliveries.repository.js';
 import { ReviewsRepository } from '../store/reviews.repository.js';
 import { SpecimensRepository } from '../store/specimens.repository.js';
+import { createModelRegistry, createOnnxEngineDescriptors } from './model-registry.js';
 
 export interface AppContext {
   readonly config: Readonly<Config>;
@@ -33,6 +35,8 @@ export interface AppContext {
   readonly engines: EngineRegistry;
   readonly analyses: AnalysesRepository;
   readonly profiles: ProfilesRepository;
+  /** Registered ONNX models and their cards (admin upload, `gramscope models`). */
+  readonly models: ModelRegistryService;
   readonly analysis: AnalysisService;
   readonly specimensRepository: SpecimensRepository;
   readonly reviewsRepository: ReviewsRepository;
@@ -76,10 +80,17 @@ export async function createAppContext(
     dataDir: config.storage.dataDir,
     databaseUrl: config.storage.databaseUrl,
   });
+  let engines: EngineRegistry;
+  // A model change drops the cached engine so the next request loads the newly active model.
+  const models = createModelRegistry(config, store, async (engine, id) => {
+    await engines.evict(engine);
+    await engines.evict(engine, id);
+  });
+  // ONNX engines stay inline: their inference already runs in their own worker threads.
+  const onnxEngines = options.engines ? [] : createOnnxEngineDescriptors(models, config);
   let pool: InferencePool | null = null;
-  let engines;
   if (options.engines || !config.analysis.threads) {
-    engines = createEngineRegistry(options.engines);
+    engines = createEngineRegistry(options.engines ?? [...BUILT_IN_ENGINES, ...onnxEngines]);
   } else {
     const modules = options.engineModules ? [...options.engineModules] : [builtInEngineModule()];
     pool = new InferencePool({
@@ -89,7 +100,7 @@ export async function createAppContext(
       workerMemoryMb: config.analysis.workerMemoryMb,
     });
     const descriptors = await loadEngineDescriptors(modules);
-    engines = createEngineRegistry(descriptors.map((d) => pool!.wrap(d)));
+    engines = createEngineRegistry([...descriptors.map((d) => pool!.wrap(d)), ...onnxEngines]);
   }
   const analyses = new AnalysesRepository(store.db);
   const profiles = new ProfilesRepository(store.db);
@@ -138,6 +149,7 @@ export async function createAppContext(
     engines,
     analyses,
     profiles,
+    models,
     analysis,
     specimensRepository,
     reviewsRepository,

@@ -1,6 +1,13 @@
 import type { BenchScenario } from './bench.js';
 import { morphologyScenario } from './morphology.scenario.js';
+import { onnxPipelineScenario, onnxTilesScenario, onnxWasmScenario } from './onnx.scenario.js';
 import { synthScenario } from './synth.scenario.js';
 
 /** Every bench scenario, one line each. */
-export const SCENARIOS: readonly BenchScenario[] = [synthScenario, morphologyScenario];
+export const SCENARIOS: readonly BenchScenario[] = [
+  synthScenario,
+  morphologyScenario,
+  onnxPipelineScenario,
+  onnxTilesScenario,
+  onnxWasmScenario,
+];

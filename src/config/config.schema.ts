@@ -87,6 +87,22 @@ export const ConfigSchema = Type.Object({
     retryMaxMs: Type.Integer({ minimum: 1, maximum: 86_400_000 }),
     timeoutMs: Type.Integer({ minimum: 100, maximum: 600_000 }),
   }),
+  onnx: Type.Object({
+    /** Intra-op threads per ONNX session; 0 lets the runtime use one per physical core. */
+    threads: Type.Integer({ minimum: 0, maximum: 256 }),
+    /** Sessions (worker threads) per loaded model. */
+    workers: Type.Integer({ minimum: 1, maximum: 64 }),
+    maxQueue: Type.Integer({ minimum: 1, maximum: 100_000 }),
+    provider: Type.Union([Type.Literal('auto'), Type.Literal('cpu'), Type.Literal('cuda')]),
+    /** Detector tiling for every model: `card` follows each model card. */
+    tiling: Type.Union([
+      Type.Literal('card'),
+      Type.Literal('auto'),
+      Type.Literal('whole'),
+      Type.Literal('tiled'),
+    ]),
+    maxModelBytes: Type.Integer({ minimum: 1024, maximum: 8 * 1024 * 1024 * 1024 }),
+  }),
   log: Type.Object({
     level: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
@@ -390,6 +406,48 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'integer',
     default: 1280,
     description: 'Live frames larger than this on either side are downscaled before analysis.',
+  },
+  {
+    path: 'onnx.threads',
+    env: 'GRAMSCOPE_ONNX_THREADS',
+    kind: 'integer',
+    default: 0,
+    description: 'Threads per ONNX session (0: one per physical core).',
+  },
+  {
+    path: 'onnx.workers',
+    env: 'GRAMSCOPE_ONNX_WORKERS',
+    kind: 'integer',
+    default: 1,
+    description: 'Inferences of one ONNX model that run at once, each in its own worker thread.',
+  },
+  {
+    path: 'onnx.maxQueue',
+    env: 'GRAMSCOPE_ONNX_MAX_QUEUE',
+    kind: 'integer',
+    default: 256,
+    description: 'Inference tasks (images, tiles, crop batches) allowed to wait per model.',
+  },
+  {
+    path: 'onnx.provider',
+    env: 'GRAMSCOPE_ONNX_PROVIDER',
+    kind: 'string',
+    default: 'auto',
+    description: 'ONNX execution provider: auto (CUDA when installed, else CPU), cpu or cuda.',
+  },
+  {
+    path: 'onnx.tiling',
+    env: 'GRAMSCOPE_ONNX_TILING',
+    kind: 'string',
+    default: 'card',
+    description: 'Detector tiling: card (each model card decides), auto, whole or tiled.',
+  },
+  {
+    path: 'onnx.maxModelBytes',
+    env: 'GRAMSCOPE_MAX_MODEL_BYTES',
+    kind: 'integer',
+    default: 1024 * 1024 * 1024,
+    description: 'Largest accepted ONNX model file, in bytes.',
   },
   {
     path: 'log.level',

@@ -3,7 +3,7 @@
  * Declared once as TypeBox schemas so the OpenAPI document and the TypeScript types cannot drift.
  * Fields may be added; existing ones must never change meaning.
  */
-import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
+import { FormatRegistry, Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox';
 import { LABEL_KEYS, MORPHOTYPE_KEYS } from './taxonomy.js';
 
 // TypeBox's own checker (Value.Check) knows no formats until they are registered; AJV in Fastify has its own.
@@ -21,8 +21,20 @@ export const GramSchema = Type.Union([
   Type.Literal('negative'),
   Type.Literal('n/a'),
 ]);
-export const MorphotypeKeySchema = Type.Union(MORPHOTYPE_KEYS.map((k) => Type.Literal(k)));
-export const LabelKeySchema = Type.Union(LABEL_KEYS.map((k) => Type.Literal(k)));
+/**
+ * A union of string literals that keeps its tuple type: `Type.Union(keys.map(Type.Literal))` types as
+ * an array union, which the Fastify type provider resolves to `never`.
+ */
+export function literalUnion<const T extends readonly string[]>(
+  values: T,
+): TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> }> {
+  return Type.Union(values.map((v) => Type.Literal(v))) as unknown as TUnion<{
+    -readonly [K in keyof T]: TLiteral<T[K]>;
+  }>;
+}
+
+export const MorphotypeKeySchema = literalUnion(MORPHOTYPE_KEYS);
+export const LabelKeySchema = literalUnion(LABEL_KEYS);
 export const ScaleSourceSchema = Type.Union([
   Type.Literal('profile'),
   Type.Literal('option'),

@@ -46,8 +46,56 @@ export interface Scored {
 }
 
 /**
+ * Intersection over the smaller box's area: 1 when one box lies inside the other. Used to recognise
+ * the two halves of an object cut by a tile seam, where IoU is low.
+ *
+ * @example
+ * intersectionOverSmaller([0, 0, 10, 10], [0, 0, 5, 10]); // 1
+ */
+export function intersectionOverSmaller(a: Readonly<Box>, b: Readonly<Box>): number {
+  const inter = intersectionArea(a, b);
+  if (inter === 0) return 0;
+  return inter / Math.min(boxArea(a), boxArea(b));
+}
+
+/** Greedy suppression over items already sorted by descending score; returns kept indices. */
+function suppressSorted<T extends Scored>(order: readonly T[], iouThreshold: number): T[] {
+  const n = order.length;
+  const x1 = new Float64Array(n);
+  const y1 = new Float64Array(n);
+  const x2 = new Float64Array(n);
+  const y2 = new Float64Array(n);
+  const area = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const b = order[i].box;
+    x1[i] = b[0];
+    y1[i] = b[1];
+    x2[i] = b[2];
+    y2[i] = b[3];
+    area[i] = boxArea(b);
+  }
+  const kept: T[] = [];
+  const suppressed = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    if (suppressed[i]) continue;
+    kept.push(order[i]);
+    for (let j = i + 1; j < n; j++) {
+      if (suppressed[j]) continue;
+      const w = Math.min(x2[i], x2[j]) - Math.max(x1[i], x1[j]);
+      if (w <= 0) continue;
+      const h = Math.min(y2[i], y2[j]) - Math.max(y1[i], y1[j]);
+      if (h <= 0) continue;
+      const inter = w * h;
+      if (inter / (area[i] + area[j] - inter) > iouThreshold) suppressed[j] = 1;
+    }
+  }
+  return kept;
+}
+
+/**
  * Greedy non-maximum suppression. With `classAware` (the default) boxes of different classes never
- * suppress each other, as in Ultralytics' default. Returns the kept items, highest score first.
+ * suppress each other, as in Ultralytics' default. Returns the kept items, highest score first (ties
+ * keep their input order).
  *
  * @example
  * nms([{ box: [0, 0, 10, 10], score: 0.9, classIndex: 0 }, { box: [1, 1, 10, 10], score: 0.8, classIndex: 0 }], 0.5);
@@ -55,18 +103,15 @@ export interface Scored {
  */
 export function nms<T extends Scored>(items: readonly T[], iouThreshold: number, classAware = true): T[] {
   const order = [...items].sort((a, b) => b.score - a.score);
-  const kept: T[] = [];
-  const suppressed = new Uint8Array(order.length);
-  for (let i = 0; i < order.length; i++) {
-    if (suppressed[i]) continue;
-    const a = order[i];
-    kept.push(a);
-    for (let j = i + 1; j < order.length; j++) {
-      if (suppressed[j]) continue;
-      const b = order[j];
-      if (classAware && a.classIndex !== b.classIndex) continue;
-      if (iou(a.box, b.box) > iouThreshold) suppressed[j] = 1;
-    }
+  if (!classAware) return suppressSorted(order, iouThreshold);
+  // Classes never interact, so suppress within each class: n²/classes comparisons instead of n².
+  const byClass = new Map<number, T[]>();
+  for (const item of order) {
+    const list = byClass.get(item.classIndex);
+    if (list) list.push(item);
+    else byClass.set(item.classIndex, [item]);
   }
-  return kept;
+  const kept = new Set<T>();
+  for (const list of byClass.values()) for (const item of suppressSorted(list, iouThreshold)) kept.add(item);
+  return order.filter((item) => kept.has(item));
 }

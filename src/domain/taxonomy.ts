@@ -9,6 +9,7 @@ export const MORPHOTYPE_KEYS = [
   'gpc_clusters',
   'gpc_chains',
   'gpc_pairs',
+  'gpc',
   'gpr',
   'gnr',
   'gncb',
@@ -52,6 +53,15 @@ export const MORPHOTYPES: Readonly<Record<MorphotypeKey, Morphotype>> = {
     ja: 'グラム陽性双球菌',
     gram: 'positive',
     snomed: '11471007',
+    organism: true,
+  },
+  // Arrangement not assessed (e.g. a crop classifier sees single cells): still a Gram finding.
+  gpc: {
+    key: 'gpc',
+    en: 'Gram-positive cocci',
+    ja: 'グラム陽性球菌',
+    gram: 'positive',
+    snomed: '59206002',
     organism: true,
   },
   gpr: {

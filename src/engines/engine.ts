@@ -49,6 +49,12 @@ export interface Engine {
   /** The model behind the engine, or null for engines without weights. */
   readonly model: EngineInfo['model'];
   analyze(image: RasterImage, options: AnalyzeOptions): Promise<EngineOutput>;
+  /**
+   * The largest raster side this engine uses for a field of the given stored size, so the caller can
+   * decode at reduced size (JPEG shrink-on-load via `decodeImage`'s `maxSide`) and scale boxes back;
+   * undefined when it needs full resolution. Engines without it always get full resolution.
+   */
+  preferredDecodeSide?(width: number, height: number, micronsPerPixel: number | null): number | undefined;
   /** Releases sessions, workers or native memory. */
   dispose?(): Promise<void>;
 }

@@ -11,6 +11,7 @@ export const MORPHOTYPE_COLOURS: Readonly<Record<MorphotypeKey, readonly [number
   gpc_clusters: [0, 114, 178],
   gpc_chains: [86, 180, 233],
   gpc_pairs: [0, 158, 115],
+  gpc: [40, 80, 160],
   gpr: [204, 121, 167],
   gnr: [213, 94, 0],
   gncb: [230, 159, 0],

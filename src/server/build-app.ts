@@ -18,6 +18,7 @@ import { analysesRoutes } from './routes/analyses.routes.js';
 import { enginesRoutes } from './routes/engines.routes.js';
 import { healthRoutes, type HealthState } from './routes/health.routes.js';
 import { LiveHub, liveRoutes } from './routes/live.routes.js';
+import { modelsRoutes } from './routes/models.routes.js';
 import { profilesRoutes } from './routes/profiles.routes.js';
 import { reportsRoutes } from './routes/reports.routes.js';
 import { samplesRoutes } from './routes/samples.routes.js';
@@ -90,6 +91,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(analysesRoutes(ctx));
   await app.register(liveRoutes(ctx, metrics.live, app.live));
   await app.register(enginesRoutes(ctx));
+  await app.register(modelsRoutes(ctx));
   await app.register(profilesRoutes(ctx));
   await app.register(reportsRoutes(ctx));
   await app.register(aboutRoutes(ctx));

@@ -47,6 +47,27 @@ export interface SettingsTable {
   updated_at: string;
 }
 
+/** A registered ONNX model; the card (src/models/model-card.ts) is kept whole as JSON. */
+export interface ModelsTable {
+  id: string;
+  engine: string;
+  name: string;
+  version: string;
+  sha256: string;
+  /** bigint: PostgreSQL returns it as a string. */
+  size_bytes: number | string;
+  card_json: string;
+  added_at: string;
+  added_by: string | null;
+}
+
+/** The model an engine uses when a request names none. */
+export interface ActiveModelsTable {
+  engine: string;
+  model_id: string;
+  updated_at: string;
+}
+
 export interface SpecimensTable {
   /** The specimen id the laboratory uses (e.g. a bottle or accession-derived id). */
   id: string;
@@ -119,4 +140,6 @@ export interface Database {
   specimens: SpecimensTable;
   reviews: ReviewsTable;
   fhir_deliveries: FhirDeliveriesTable;
+  models: ModelsTable;
+  active_models: ActiveModelsTable;
 }

@@ -11,6 +11,7 @@ import { renderField } from '../../src/datasets/synth/index.js';
 import {
   HAS_CHROMIUM,
   NO_CHROMIUM_MESSAGE,
+  auditAccessibility,
   ensureWebBuild,
   launchBrowser,
   saveScreenshot,
@@ -89,6 +90,7 @@ describe.runIf(HAS_CHROMIUM)('live mode in Chromium with a fake camera', () => {
     const ob = await overlay.boundingBox();
     expect(ob!.width).toBeCloseTo(vb!.width, 0);
     await saveScreenshot(page, 'live');
+    expect(await auditAccessibility(page)).toEqual([]);
 
     // Freeze stores the current frame, at the camera's resolution, as a field of a specimen.
     const list = async () =>

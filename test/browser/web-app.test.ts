@@ -13,6 +13,7 @@ import { LABELS, MORPHOTYPES, NO_ORGANISMS, isLabelKey } from '../../src/domain/
 import {
   HAS_CHROMIUM,
   NO_CHROMIUM_MESSAGE,
+  auditAccessibility,
   ensureWebBuild,
   launchBrowser,
   saveScreenshot,
@@ -70,6 +71,7 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
     await page.goto(server.url);
     await page.getByRole('heading', { name: 'Analyze fields' }).waitFor();
     await saveScreenshot(page, 'analyze-empty');
+    expect(await auditAccessibility(page)).toEqual([]);
 
     await page.setInputFiles('[data-testid=file-input]', fields[0]);
     await page.locator('[data-testid=result]').waitFor({ timeout: 30_000 });
@@ -104,6 +106,7 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
       'Decision support — preliminary until reviewed',
     );
     await saveScreenshot(page, 'analyze-result');
+    expect(await auditAccessibility(page)).toEqual([]);
 
     // Hiding a label and raising the score threshold remove boxes; the counts still show the totals.
     const biggest = Object.entries(result.summary.counts).sort((a, b) => b[1] - a[1])[0][0];
@@ -156,6 +159,7 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
       expect(await cell.textContent()).toBe(String(total(label)));
     }
     await saveScreenshot(page, 'analyze-specimen');
+    expect(await auditAccessibility(page)).toEqual([]);
     expect(browser.errors).toEqual([]);
   });
 
@@ -181,6 +185,7 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
       finding.split('、').every((part) => japaneseFindings.includes(part) || part === NO_ORGANISMS.ja),
     ).toBe(true);
     await saveScreenshot(page, 'result-ja');
+    expect(await auditAccessibility(page)).toEqual([]);
 
     await page.reload();
     await page.getByRole('heading', { name: '視野を解析' }).waitFor();
@@ -195,6 +200,7 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
     const table = page.getByTestId('history-table');
     await expect.poll(() => table.locator('tbody tr').count()).toBe(3);
     await saveScreenshot(page, 'history');
+    expect(await auditAccessibility(page)).toEqual([]);
 
     await page.getByLabel('Finding').selectOption('Gram-negative rods');
     const listed = await api<{ items: unknown[] }>(
@@ -227,6 +233,7 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
     await page.getByRole('button', { name: 'Delete box' }).click();
     await expect.poll(() => page.locator('[data-testid=box]').count()).toBe(result.detections.length - 1);
     await saveScreenshot(page, 'review');
+    expect(await auditAccessibility(page)).toEqual([]);
     await page.getByRole('button', { name: 'Sign off' }).click();
     await page.getByRole('button', { name: 'Sign off' }).click();
     await expect.poll(() => page.getByTestId('review-status').textContent()).toContain('Signed off');
@@ -270,6 +277,7 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
     }
     expect(await page.getByTestId('exports').locator('a').count()).toBeGreaterThan(0);
     await saveScreenshot(page, 'specimen');
+    expect(await auditAccessibility(page)).toEqual([]);
     await page.getByRole('button', { name: 'Sign off specimen' }).click();
     await page.getByRole('button', { name: 'Sign off specimen' }).click();
     await expect.poll(() => page.getByTestId('specimen-status').textContent()).toContain('Signed off');
@@ -286,12 +294,14 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
     await expect.poll(() => page.getByTestId('engine').count()).toBe(engines.items.length);
     expect(await page.getByTestId('engine').first().textContent()).toContain(engines.items[0].name);
     await saveScreenshot(page, 'models');
+    expect(await auditAccessibility(page)).toEqual([]);
 
     await page.goto(`${server.url}/#/admin/profiles`);
     const profiles = await api<{ items: { name: string }[] }>('/api/v1/profiles');
     const rows = page.locator('table.table tbody tr');
     await expect.poll(() => rows.count()).toBe(profiles.items.length);
     await saveScreenshot(page, 'admin-profiles');
+    expect(await auditAccessibility(page)).toEqual([]);
 
     // Add a calibration profile through the form, see it listed and stored, then delete it.
     const form = page.locator('form.profile-form');
@@ -324,6 +334,7 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
       about.storage.retainImages ? 'Uploaded images are kept' : 'Uploaded images are not kept',
     );
     await saveScreenshot(page, 'data-handling');
+    expect(await auditAccessibility(page)).toEqual([]);
     expect(browser.errors).toEqual([]);
   });
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { boxArea, clipBox, cxcywhToBox, iou, nms, type Box } from '../../src/domain/geometry.js';
+import {
+  boxArea,
+  clipBox,
+  cxcywhToBox,
+  intersectionOverSmaller,
+  iou,
+  nms,
+  type Box,
+} from '../../src/domain/geometry.js';
 
 describe('geometry', () => {
   it('computes areas and IoU by hand-worked values', () => {
@@ -41,5 +49,22 @@ describe('geometry', () => {
     ];
     expect(nms(items, 1 / 3)).toHaveLength(2);
     expect(nms(items, 0.33)).toHaveLength(1);
+  });
+
+  it('measures intersection over the smaller box', () => {
+    expect(intersectionOverSmaller([0, 0, 10, 10], [0, 0, 5, 10])).toBe(1);
+    expect(intersectionOverSmaller([0, 0, 10, 10], [5, 0, 15, 10])).toBe(0.5);
+    expect(intersectionOverSmaller([0, 0, 10, 10], [10, 0, 20, 10])).toBe(0);
+  });
+
+  it('returns kept boxes of all classes highest score first', () => {
+    const items = [
+      { box: [0, 0, 10, 10] as Box, score: 0.8, classIndex: 0 },
+      { box: [1, 0, 11, 10] as Box, score: 0.9, classIndex: 0 },
+      { box: [0, 0, 10, 10] as Box, score: 0.7, classIndex: 1 },
+      { box: [50, 50, 60, 60] as Box, score: 0.1, classIndex: 0 },
+    ];
+    expect(nms(items, 0.5)).toEqual([items[1], items[2], items[3]]);
+    expect(nms(items, 0.9)).toEqual([items[1], items[0], items[2], items[3]]);
   });
 });

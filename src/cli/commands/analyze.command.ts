@@ -5,7 +5,9 @@ import { analyzeField, type FieldScale } from '../../analysis/analyze-field.js';
 import { loadConfig } from '../../config/load-config.js';
 import type { AnalysisResult } from '../../domain/analysis-result.js';
 import { AppError, isAppError } from '../../errors.js';
-import { createEngineRegistry } from '../../engines/index.js';
+import { BUILT_IN_ENGINES, createEngineRegistry } from '../../engines/index.js';
+import { createModelRegistry, createOnnxEngineDescriptors } from '../../app/model-registry.js';
+import { decodeForEngine } from '../../analysis/decode-for-engine.js';
 import { decodeImage } from '../../imaging/intake.js';
 import { renderOverlay } from '../../imaging/overlay.js';
 import { openDatabase } from '../../store/database.js';
@@ -105,10 +107,23 @@ async function analyze(inputs: string[], options: AnalyzeOptions): Promise<numbe
     }
   }
 
-  const registry = createEngineRegistry();
-  const engine = await registry.get(options.engine ?? config.analysis.defaultEngine, {
-    model: options.model,
-  });
+  const engineName = options.engine ?? config.analysis.defaultEngine;
+  // ONNX engines find their models in the registry, which lives in the database.
+  const modelStore = engineName.startsWith('onnx-')
+    ? await openDatabase({ dataDir: config.storage.dataDir, databaseUrl: config.storage.databaseUrl })
+    : null;
+  const registry = createEngineRegistry(
+    modelStore
+      ? [...BUILT_IN_ENGINES, ...createOnnxEngineDescriptors(createModelRegistry(config, modelStore), config)]
+      : undefined,
+  );
+  let engine;
+  try {
+    engine = await registry.get(engineName, { model: options.model });
+  } catch (err) {
+    await modelStore?.close();
+    throw err;
+  }
   if (options.overlay) await mkdir(options.overlay, { recursive: true });
   if (options.csv) process.stdout.write(`${CSV_HEADER}\n`);
 
@@ -119,7 +134,11 @@ async function analyze(inputs: string[], options: AnalyzeOptions): Promise<numbe
       const size = (await stat(file)).size;
       if (size > config.intake.maxBytes)
         throw new AppError('ERR_IMAGE_TOO_LARGE', `larger than ${config.intake.maxBytes} bytes`);
-      const decoded = await decodeImage(await readFile(file), config.intake);
+      const bytes = await readFile(file);
+      // Overlays are drawn at full resolution; otherwise decode at the size the engine uses.
+      const decoded = options.overlay
+        ? await decodeImage(bytes, config.intake)
+        : await decodeForEngine(bytes, config.intake, engine, scale.micronsPerPixel);
       const result = await analyzeField(decoded, engine, {
         scale,
         profile: profileName,
@@ -157,6 +176,7 @@ async function analyze(inputs: string[], options: AnalyzeOptions): Promise<numbe
   }
   progress.stop();
   await registry.dispose();
+  await modelStore?.close();
   return firstFailure;
 }
 

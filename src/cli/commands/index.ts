@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAnalyze } from './analyze.command.js';
 import { registerBench } from './bench.command.js';
+import { registerModels } from './models.command.js';
 import { registerReport } from './report.command.js';
 import { registerServe } from './serve.command.js';
 import { registerDatasetCommand } from './dataset.command.js';
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerReport(program);
   registerDatasetCommand(program);
   registerEvalCommand(program);
+  registerModels(program);
 }

@@ -25,6 +25,7 @@ const CLASS_OF_MORPHOTYPE: Readonly<Record<MorphotypeKey, CropClass | null>> = {
   gpc_clusters: 'gp_coccus',
   gpc_chains: 'gp_coccus',
   gpc_pairs: 'gp_coccus',
+  gpc: 'gp_coccus',
   gpr: 'gp_rod',
   gnr: 'gn_rod',
   gncb: 'gn_rod',

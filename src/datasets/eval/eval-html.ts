@@ -77,6 +77,14 @@ export async function renderEvalHtml(report: EvalReport, examples: readonly Eval
     )
     .join('');
   const data = JSON.stringify({ pr: report.prCurves, confusion: report.confusion }).replace(/</g, '\\u003c');
+  // The counts as a table too, so a printed or archived report keeps the numbers behind the colours.
+  const { labels, matrix } = report.confusion;
+  const confusionTable = `<table><tr><th>truth \\ predicted</th>${labels.map((l) => `<th>${escapeHtml(l)}</th>`).join('')}</tr>${matrix
+    .map(
+      (row, t) =>
+        `<tr><th>${escapeHtml(labels[t])}</th>${row.map((v) => `<td>${v || ''}</td>`).join('')}</tr>`,
+    )
+    .join('')}</table>`;
   const summary: [string, string][] = [
     ['mAP@0.5', num(report.map50)],
     ['mAP@0.5:0.95', num(report.map50_95)],
@@ -119,6 +127,7 @@ figure{margin:16px 0}figcaption{margin-bottom:4px}
 <table><tr><th>class</th><th>truth</th><th>predicted</th><th>AP@0.5</th><th>AP@0.5:0.95</th><th>precision</th><th>recall</th><th>F1</th></tr>${classRows}</table>
 <h2>Precision–recall curves (IoU 0.5) and confusion matrix</h2>
 <div class="charts"><div class="chart"><canvas id="pr"></canvas></div><div class="chart"><canvas id="confusion"></canvas></div></div>
+<details><summary>Confusion matrix counts</summary>${confusionTable}</details>
 <h2>Examples: ground truth (left) and predictions (right)</h2>
 ${exampleHtml.join('\n')}
 <h2>Fields</h2>

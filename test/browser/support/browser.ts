@@ -3,11 +3,13 @@
  * directory, the built web app from dist/web) and Debian's Chromium driven by playwright-core.
  * Never `npx playwright install`: CI installs the `chromium` package (.ci/run).
  */
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createAppContext, type AppContext } from '../../../src/app/context.js';
 import { loadConfig } from '../../../src/config/load-config.js';
@@ -30,6 +32,7 @@ const CHROMIUM_FLAGS = [
   '--no-first-run',
 ];
 
+const execFileAsync = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const webRoot = path.join(repoRoot, 'dist', 'web');
 
@@ -54,8 +57,20 @@ export async function ensureWebBuild(): Promise<void> {
     newestMtime(path.join(repoRoot, 'src', 'domain')),
   );
   if (existsSync(index) && statSync(index).mtimeMs > sources) return;
-  const { build } = await import('vite');
-  await build({ configFile: path.join(repoRoot, 'web', 'vite.config.ts'), logLevel: 'warn' });
+  // A child process with NODE_ENV=production: inside vitest NODE_ENV is 'test', which would make
+  // Vite bundle React's development build.
+  await execFileAsync(
+    process.execPath,
+    [
+      path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      '--config',
+      'web/vite.config.ts',
+      '--logLevel',
+      'warn',
+    ],
+    { cwd: repoRoot, env: { ...process.env, NODE_ENV: 'production' } },
+  );
 }
 
 export interface TestServer {
@@ -128,6 +143,27 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   const file = path.join(screenshotDir, `${name}.png`);
   await page.screenshot({ path: file });
   return file;
+}
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/**
+ * Runs axe-core (WCAG 2.1 A/AA rules) on the current page and returns the serious and critical
+ * violations. The script is evaluated over the DevTools protocol, so the app's CSP stays as served.
+ */
+export async function auditAccessibility(page: Page): Promise<AxeViolation[]> {
+  const source = await readFile(path.join(repoRoot, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+  await page.evaluate(source);
+  const violations = await page.evaluate<AxeViolation[]>(`axe
+    .run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+    .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target })) })))`);
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
 /** Renders a synthetic field with the project's own generator and writes it as PNG. */

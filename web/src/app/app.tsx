@@ -117,7 +117,8 @@ function Shell() {
           {t('app.singleUser')}
         </p>
       )}
-      <main id="main" tabIndex={-1}>
+      {/* Focusable so keyboard users can scroll long screens (the main element is the scroller). */}
+      <main id="main" tabIndex={0}>
         <Suspense fallback={<p role="status">{t('app.loading')}</p>}>
           <Page params={match?.params ?? {}} />
         </Suspense>

@@ -261,6 +261,7 @@ export default function LivePage() {
             <svg
               viewBox={`0 0 ${result.image.width} ${result.image.height}`}
               preserveAspectRatio="none"
+              aria-hidden="true"
               data-testid="live-overlay"
             >
               {result.detections.map((d, i) => (

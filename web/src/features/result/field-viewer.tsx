@@ -16,7 +16,7 @@ import {
 } from 'react';
 import type { Box } from '../../../../src/domain/geometry.js';
 import { formatScore, labelName, useI18n } from '../../i18n/i18n';
-import { labelColor } from './label-colors';
+import { labelColor, textColorOn } from './label-colors';
 
 export interface ViewerBox {
   /** Index in the result's detection list (stable across filtering). */
@@ -57,6 +57,13 @@ type Drag =
 
 const MAX_SCALE = 16;
 const MIN_BOX = 3;
+
+/** Approximate width of a 12 px caption: CJK characters are about twice as wide as Latin ones. */
+function captionWidth(text: string): number {
+  let w = 0;
+  for (const ch of text) w += ch.codePointAt(0)! >= 0x2e80 ? 12 : 7;
+  return w;
+}
 
 function clamp(v: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, v));
@@ -303,13 +310,19 @@ export function FieldViewer({
             height={height}
             viewBox={`0 0 ${width} ${height}`}
             data-testid="overlay"
+            // Hundreds of boxes would drown a screen reader; the counts table and the review list
+            // carry the same information accessibly.
+            aria-hidden="true"
           >
             {boxes.map((b) => {
               const [x1, y1, x2, y2] = b.box;
               const color = labelColor(b.label);
               const isSel = b.index === selected;
               const name = labelName(b.label, lng);
-              const showCaption = captions && ((x2 - x1) * view.s >= 28 || isSel);
+              // Red cells are host material: captioning each would bury the organisms, so they get
+              // a caption only when selected (their colour, the legend and the counts still say what they are).
+              const showCaption = captions && (isSel || (b.label !== 'rbc' && (x2 - x1) * view.s >= 28));
+              const caption = `${name} ${formatScore(b.score)}`;
               return (
                 <g key={b.index} data-index={b.index} data-testid="box" data-label={b.label}>
                   <title>{t('result.boxTitle', { label: name, score: formatScore(b.score) })}</title>
@@ -333,18 +346,21 @@ export function FieldViewer({
                     strokeDasharray={isSel ? `${4 * px} ${3 * px}` : undefined}
                   />
                   {showCaption && (
-                    <text
-                      x={x1}
-                      y={y1 - 3 * px}
-                      fontSize={12 * px}
-                      fill={color}
-                      stroke="rgba(0,0,0,0.85)"
-                      strokeWidth={3 * px}
-                      paintOrder="stroke"
-                      className="box-caption"
-                    >
-                      {`${name} ${formatScore(b.score)}`}
-                    </text>
+                    // A plate in the label's colour with black or white text: readable on any field.
+                    <g className="box-caption">
+                      <rect
+                        x={x1}
+                        y={y1 - 16 * px}
+                        width={(captionWidth(caption) + 8) * px}
+                        height={15 * px}
+                        fill={color}
+                        stroke="rgba(0,0,0,0.6)"
+                        strokeWidth={px}
+                      />
+                      <text x={x1 + 4 * px} y={y1 - 4.5 * px} fontSize={12 * px} fill={textColorOn(color)}>
+                        {caption}
+                      </text>
+                    </g>
                   )}
                   {isSel &&
                     [

@@ -29,3 +29,14 @@ const COLORS: Readonly<Record<LabelKey, string>> = {
 export function labelColor(label: string): string {
   return isLabelKey(label) ? COLORS[label] : '#000000';
 }
+
+/** Black or white, whichever reads better on the given colour (WCAG relative luminance). */
+export function textColorOn(hex: string): string {
+  const channel = (i: number) => {
+    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  const l = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+  // Contrast with black is (l + 0.05) / 0.05, with white 1.05 / (l + 0.05); pick the larger.
+  return (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) ? '#000000' : '#ffffff';
+}

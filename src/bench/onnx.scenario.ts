@@ -1,0 +1,279 @@
+/**
+ * ONNX engine benchmarks (issue 9):
+ * - onnx-pipeline: a 2048x1536 JPEG through the YOLOv5s-architecture detector at 640, end to end
+ *   (decode with shrink-on-load, letterbox, tensor packing, inference in the worker, decoding, NMS,
+ *   result JSON), against the bare `session.run` on the already-prepared tensor, measured in the
+ *   same run, interleaved; target ≤ 1.15x.
+ * - onnx-tiles: tiled inference on fields of 12, 48 and 192 tiles (2000x1500 to 8000x6000): time per
+ *   tile should stay flat (linear scaling) and peak memory growth should not grow with tile count.
+ * - onnx-wasm: the same model in onnxruntime-web (WebAssembly) and onnxruntime-node, for reference.
+ */
+import { decodeForEngine } from '../analysis/decode-for-engine.js';
+import { analyzeField } from '../analysis/analyze-field.js';
+import { openBareSession } from '../engines/onnx-runtime/bare-session.js';
+import { computeLetterbox, packLetterboxed } from '../imaging/letterbox.js';
+import { DEFAULT_INTAKE_LIMITS, encodeJpeg } from '../imaging/intake.js';
+import { resizeRaster } from '../imaging/transform.js';
+import { median, type BenchContext, type BenchFigure, type BenchScenario } from './bench.js';
+import { loadBenchDetector, renderBenchField, tileField } from './onnx-fixtures.js';
+
+const cpuMs = (since: NodeJS.CpuUsage): number => {
+  const c = process.cpuUsage(since);
+  return (c.user + c.system) / 1000;
+};
+
+interface PipelineFigures {
+  e2e: number[];
+  bare: number[];
+  e2eCpu: number[];
+  bareCpu: number[];
+  stages: Map<string, number[]>;
+  dims: number[];
+}
+
+async function measurePipeline(
+  ctx: BenchContext,
+  dynamic: boolean,
+  seconds: number,
+): Promise<PipelineFigures> {
+  const { engine, model } = await loadBenchDetector(ctx.workDir, 's', { dynamic });
+  const bare = await openBareSession(model.filePath, { threads: 0, provider: 'cpu' });
+  try {
+    const jpeg = await encodeJpeg(renderBenchField(), 90);
+    const scale = { micronsPerPixel: null, source: 'unknown' as const };
+    const e2eOnce = async (): Promise<{ ms: number; cpu: number; stages: Record<string, number> }> => {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      const decoded = await decodeForEngine(jpeg, DEFAULT_INTAKE_LIMITS, engine, null);
+      const result = await analyzeField(decoded, engine, { scale });
+      const json = JSON.stringify(result);
+      const ms = performance.now() - t0;
+      if (json.length === 0) throw new Error('empty result');
+      return {
+        ms,
+        cpu: cpuMs(c0),
+        stages: {
+          imageDecodeMs: decoded.decodeMs,
+          ...(result.timings.stages ?? {}),
+          resultMs: ms - result.timings.totalMs,
+        },
+      };
+    };
+    // The tensor the pipeline feeds the model, prepared once.
+    const decoded = await decodeForEngine(jpeg, DEFAULT_INTAKE_LIMITS, engine, null);
+    const lb = computeLetterbox(decoded.raster.width, decoded.raster.height, {
+      width: engine.format.inputWidth,
+      height: engine.format.inputHeight,
+      rectangular: engine.format.dynamicInput,
+      stride: engine.format.stride,
+    });
+    const resized = await resizeRaster(decoded.raster, lb.resizedWidth, lb.resizedHeight);
+    const tensor = packLetterboxed(resized.data, lb);
+    const dims = [1, 3, lb.height, lb.width];
+    for (let i = 0; i < 3; i++) {
+      await e2eOnce();
+      await bare.run(tensor, dims);
+    }
+    const out: PipelineFigures = { e2e: [], bare: [], e2eCpu: [], bareCpu: [], stages: new Map(), dims };
+    const deadline = performance.now() + seconds * 1000;
+    for (let i = 0; i < 200 && (i < 10 || performance.now() < deadline); i++) {
+      // Alternate the order so neither side always runs right after the other.
+      const runBare = async (): Promise<void> => {
+        const c0 = process.cpuUsage();
+        out.bare.push(await bare.run(tensor, dims));
+        out.bareCpu.push(cpuMs(c0));
+      };
+      const runE2e = async (): Promise<void> => {
+        const r = await e2eOnce();
+        out.e2e.push(r.ms);
+        out.e2eCpu.push(r.cpu);
+        for (const [k, v] of Object.entries(r.stages)) out.stages.set(k, [...(out.stages.get(k) ?? []), v]);
+      };
+      if (i % 2 === 0) {
+        await runE2e();
+        await runBare();
+      } else {
+        await runBare();
+        await runE2e();
+      }
+    }
+    return out;
+  } finally {
+    await bare.dispose();
+    await engine.dispose();
+  }
+}
+
+function pipelineFigures(prefix: string, p: PipelineFigures, primary: boolean): BenchFigure[] {
+  const e2e = median(p.e2e);
+  const bare = median(p.bare);
+  const shape = `${p.dims[3]}x${p.dims[2]}`;
+  const figures: BenchFigure[] = [
+    {
+      key: `${prefix}.ratio`,
+      value: e2e / bare,
+      unit: 'x',
+      ...(primary ? { target: { op: '<=' as const, value: 1.15 } } : {}),
+      note: `median end-to-end / median bare session.run, ${p.e2e.length} interleaved pairs, input ${shape}`,
+    },
+    {
+      key: `${prefix}.cpu_ratio`,
+      value: median(p.e2eCpu) / median(p.bareCpu),
+      unit: 'x',
+      note: 'process CPU time, same pairs',
+    },
+    { key: `${prefix}.e2e_median_ms`, value: e2e, unit: 'ms', note: '2048x1536 JPEG → result JSON' },
+    {
+      key: `${prefix}.bare_run_median_ms`,
+      value: bare,
+      unit: 'ms',
+      note: `session.run on the prepared ${shape} tensor`,
+    },
+  ];
+  for (const [name, values] of p.stages)
+    figures.push({ key: `${prefix}.stage.${name}`, value: median(values), unit: 'ms' });
+  return figures;
+}
+
+export const onnxPipelineScenario: BenchScenario = {
+  name: 'onnx-pipeline',
+  description: 'YOLOv5s-architecture detector at 640 on a 2048x1536 JPEG: end to end vs bare session.run',
+  async run(ctx) {
+    // Rectangular inference (dynamic axes) is the primary figure; a fixed 640x640 export follows.
+    const rect = await measurePipeline(ctx, true, ctx.budgetSeconds * 0.45);
+    ctx.log(`rectangular: ${rect.e2e.length} pairs`);
+    const square = await measurePipeline(ctx, false, ctx.budgetSeconds * 0.3);
+    ctx.log(`square: ${square.e2e.length} pairs`);
+    return [
+      ...pipelineFigures('onnx.pipeline', rect, true),
+      ...pipelineFigures('onnx.pipeline.square', square, false),
+    ];
+  },
+};
+
+export const onnxTilesScenario: BenchScenario = {
+  name: 'onnx-tiles',
+  description:
+    'Tiled YOLOv5n-architecture inference on 2000x1500, 4000x3000 and 8000x6000 fields: ms per tile, peak memory',
+  async run(ctx) {
+    const { engine } = await loadBenchDetector(ctx.workDir, 'n', {
+      dynamic: true,
+      detector: { tiling: 'tiled', tileOverlap: 0.2 },
+    });
+    try {
+      const source = renderBenchField(202);
+      const sizes: [number, number][] = [
+        [2000, 1500],
+        [4000, 3000],
+        [8000, 6000],
+      ];
+      const scale = { micronsPerPixel: null, scaleSource: 'unknown' as const };
+      // Warm-up: the runtime's arena and the JIT reach their steady state.
+      await engine.analyze(tileField(source, 2000, 1500), scale);
+      const figures: BenchFigure[] = [];
+      const perTile: number[] = [];
+      const growth: number[] = [];
+      for (const [w, h] of sizes) {
+        const field = tileField(source, w, h);
+        const plan = engine.plan(w, h, null);
+        const tiles = plan.mode === 'tiled' ? plan.tiles.length : 1;
+        global.gc?.();
+        const base = process.memoryUsage().rss;
+        let peak = base;
+        const sampler = setInterval(() => {
+          peak = Math.max(peak, process.memoryUsage().rss);
+        }, 10);
+        const t0 = performance.now();
+        const out = await engine.analyze(field, scale);
+        const ms = performance.now() - t0;
+        clearInterval(sampler);
+        peak = Math.max(peak, process.memoryUsage().rss);
+        perTile.push(ms / tiles);
+        growth.push((peak - base) / 2 ** 20);
+        ctx.log(`${w}x${h}: ${tiles} tiles, ${ms.toFixed(0)} ms, ${out.detections.length} detections`);
+        figures.push(
+          { key: `onnx.tiles.${w}x${h}.tiles`, value: tiles, unit: 'tiles' },
+          { key: `onnx.tiles.${w}x${h}.ms_per_tile`, value: ms / tiles, unit: 'ms' },
+          {
+            key: `onnx.tiles.${w}x${h}.peak_rss_growth_mb`,
+            value: (peak - base) / 2 ** 20,
+            unit: 'MB',
+            note: `above the RSS with the ${((w * h * 3) / 2 ** 20).toFixed(0)} MB field already decoded`,
+          },
+        );
+      }
+      figures.push(
+        {
+          key: 'onnx.tiles.linearity',
+          value: perTile[2] / perTile[0],
+          unit: 'x',
+          target: { op: '<=', value: 1.15 },
+          note: 'ms per tile at 192 tiles / at 12 tiles (1.0 = perfectly linear)',
+        },
+        {
+          key: 'onnx.tiles.memory_growth_192_minus_12_mb',
+          value: growth[2] - growth[0],
+          unit: 'MB',
+          target: { op: '<=', value: 64 },
+          note: 'extra peak memory of 16x the tiles: bounded, not proportional to tile count',
+        },
+      );
+      return figures;
+    } finally {
+      await engine.dispose();
+    }
+  },
+};
+
+export const onnxWasmScenario: BenchScenario = {
+  name: 'onnx-wasm',
+  description:
+    'The YOLOv5s-architecture model in onnxruntime-web (WebAssembly) vs onnxruntime-node, for reference',
+  async run(ctx) {
+    const { engine, model } = await loadBenchDetector(ctx.workDir, 's', { dynamic: true });
+    await engine.dispose();
+    const dims = [1, 3, 480, 640];
+    const tensor = new Float32Array(3 * 480 * 640);
+    for (let i = 0; i < tensor.length; i++) tensor[i] = ((i * 2654435761) % 1000) / 1000;
+    const figures: BenchFigure[] = [];
+    const results = new Map<string, number>();
+    for (const [label, kind, threads] of [
+      ['node', 'node', 0],
+      ['node_1thread', 'node', 1],
+      ['wasm_1thread', 'wasm', 1],
+    ] as const) {
+      const bare = await openBareSession(model.filePath, { threads, provider: 'cpu' }, kind);
+      try {
+        await bare.run(tensor, dims);
+        const times: number[] = [];
+        const deadline = performance.now() + ctx.budgetSeconds * 250;
+        for (let i = 0; i < 20 && (i < 3 || performance.now() < deadline); i++)
+          times.push(await bare.run(tensor, dims));
+        results.set(label, median(times));
+        figures.push({
+          key: `onnx.wasm.${label}_median_ms`,
+          value: median(times),
+          unit: 'ms',
+          note: `${times.length} runs at 640x480`,
+        });
+      } finally {
+        await bare.dispose();
+      }
+    }
+    figures.push(
+      {
+        key: 'onnx.wasm.ratio_wasm_to_node',
+        value: results.get('wasm_1thread')! / results.get('node')!,
+        unit: 'x',
+        note: 'wasm (1 thread) / node (default threads)',
+      },
+      {
+        key: 'onnx.wasm.ratio_wasm_to_node_1thread',
+        value: results.get('wasm_1thread')! / results.get('node_1thread')!,
+        unit: 'x',
+        note: 'both on one thread',
+      },
+    );
+    return figures;
+  },
+};
