@@ -85,6 +85,9 @@ export const ERROR_CATALOGUE = {
   ERR_FORBIDDEN: entry(403, EXIT.auth, 'You do not have permission to do this'),
   ERR_SECOND_FACTOR_REQUIRED: entry(403, EXIT.auth, 'This action requires a second authentication factor'),
   ERR_CSRF: entry(403, EXIT.auth, 'The request failed CSRF validation'),
+  ERR_AUTH_CODE_REQUIRED: entry(401, EXIT.auth, 'Enter the code from your authenticator app'),
+  ERR_AUTH_PROVIDER: entry(502, EXIT.unavailable, 'The identity provider cannot be reached'),
+  ERR_PASSWORD_WEAK: entry(422, EXIT.input, 'The password is too weak'),
   // Audit
   ERR_AUDIT_TAMPERED: entry(500, EXIT.internal, 'The audit chain does not verify'),
   // Reports and delivery

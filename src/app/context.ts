@@ -17,8 +17,7 @@ import { createBlobStore } from '../store/create-blob-store.js';
 import { BUNDLED_PROFILES } from '../store/bundled-profiles.js';
 import { openDatabase, type StoreDatabase } from '../store/database.js';
 import { ProfilesRepository } from '../store/profiles.repository.js';
-import pino from 'pino';
-import { createLogAuditRecorder, type AuditRecorder } from '../reports/audit.js';
+import type { AuditRecorder } from '../reports/audit.js';
 import { FhirDeliveryService } from '../reports/fhir/fhir-delivery.service.js';
 import { ReportService } from '../reports/report.service.js';
 import { ReviewService } from '../reports/review.service.js';
@@ -27,6 +26,10 @@ import { DeliveriesRepository } from '../store/deliveries.repository.js';
 import { ReviewsRepository } from '../store/reviews.repository.js';
 import { SpecimensRepository } from '../store/specimens.repository.js';
 import { createModelRegistry, createOnnxEngineDescriptors } from './model-registry.js';
+import type { AuditEntry } from '../security/audit.service.js';
+import type { Clock } from '../security/clock.js';
+import { SecurityService } from '../security/security.service.js';
+import { createChainAuditRecorder } from '../security/audit-recorder.js';
 
 export interface AppContext {
   readonly config: Readonly<Config>;
@@ -49,6 +52,8 @@ export interface AppContext {
   readonly audit: AuditRecorder;
   /** Worker threads running the engines, or null when engines run inline. */
   readonly pool: InferencePool | null;
+  /** Identity, sessions, tokens, access requests and the audit chain. */
+  readonly security: SecurityService;
   /** Observers the HTTP layer attaches (metrics). */
   readonly observers: AnalysisObserver[];
   close(): Promise<void>;
@@ -63,6 +68,10 @@ export interface CreateContextOptions {
   fetch?: typeof fetch;
   /** Modules whose engines run on worker threads instead of the built-in ones (tests). */
   engineModules?: readonly string[];
+  /** Time source for sessions, throttles and audit (tests move it by hand). */
+  clock?: Clock;
+  /** Called after each audit append (the server logs the head as an anchor). */
+  onAudit?: (entry: AuditEntry) => void;
 }
 
 /** Analyses at once: the configured figure, else one per core this process may use. */
@@ -88,6 +97,16 @@ export async function createAppContext(
   });
   // ONNX engines stay inline: their inference already runs in their own worker threads.
   const onnxEngines = options.engines ? [] : createOnnxEngineDescriptors(models, config);
+  let security: SecurityService;
+  try {
+    security = new SecurityService(config, store, {
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.onAudit ? { onAudit: options.onAudit } : {}),
+    });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   let pool: InferencePool | null = null;
   if (options.engines || !config.analysis.threads) {
     engines = createEngineRegistry(options.engines ?? [...BUILT_IN_ENGINES, ...onnxEngines]);
@@ -119,8 +138,7 @@ export async function createAppContext(
     concurrency: analysisConcurrency(config),
     observer: { onAnalysis: (...args) => observers.forEach((o) => o.onAnalysis?.(...args)) },
   });
-  const audit =
-    options.audit ?? createLogAuditRecorder(pino({ level: config.log.level, base: { component: 'audit' } }));
+  const audit = options.audit ?? createChainAuditRecorder(security);
   const specimens = new SpecimenService({
     specimens: specimensRepository,
     analyses,
@@ -160,6 +178,7 @@ export async function createAppContext(
     fhirDelivery,
     audit,
     pool,
+    security,
     observers,
     async close() {
       await fhirDelivery.close();

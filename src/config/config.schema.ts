@@ -18,6 +18,8 @@ export const ConfigSchema = Type.Object({
     shutdownGraceSeconds: Type.Number({ minimum: 0, maximum: 600 }),
     /** Seconds to keep serving after readiness fails on SIGTERM, while load balancers catch up. */
     shutdownDelaySeconds: Type.Number({ minimum: 0, maximum: 120 }),
+    /** The external URL users reach (https://gramscope.example.org); origin checks and OIDC use it. */
+    publicUrl: Type.String(),
   }),
   storage: Type.Object({
     /** Folder for the SQLite file, retained images and models. */
@@ -103,6 +105,50 @@ export const ConfigSchema = Type.Object({
     ]),
     maxModelBytes: Type.Integer({ minimum: 1024, maximum: 8 * 1024 * 1024 * 1024 }),
   }),
+  auth: Type.Object({
+    /** Local accounts (argon2id passwords + TOTP) for sites without an identity provider. */
+    localAccounts: Type.Boolean(),
+    oidc: Type.Object({
+      issuer: Type.String(),
+      clientId: Type.String(),
+      clientSecret: Type.String(),
+      redirectUri: Type.String(),
+      scopes: Type.Array(Type.String({ minLength: 1 })),
+      usernameClaim: Type.String({ minLength: 1 }),
+      rolesClaim: Type.String({ minLength: 1 }),
+      /** `claim-value=role` pairs. */
+      roleMap: Type.Array(Type.String({ pattern: '^[^=]+=(viewer|analyst|reviewer|admin)$' })),
+      /** `amr` values (RFC 8176) that count as a second factor. */
+      secondFactorAmr: Type.Array(Type.String({ minLength: 1 })),
+    }),
+    jwt: Type.Object({
+      issuer: Type.String(),
+      audience: Type.String(),
+      jwksUri: Type.String(),
+      algorithms: Type.Array(
+        Type.Union(
+          ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'].map(
+            (a) => Type.Literal(a),
+          ),
+        ),
+        { minItems: 1 },
+      ),
+    }),
+    sessionIdleMinutes: Type.Integer({ minimum: 1, maximum: 24 * 60 }),
+    sessionAbsoluteHours: Type.Integer({ minimum: 1, maximum: 24 * 30 }),
+    tokenMaxDays: Type.Integer({ minimum: 1, maximum: 3650 }),
+  }),
+  rateLimit: Type.Object({
+    /** Failed sign-ins allowed per user name and per address per minute; the next is refused (429). */
+    loginFailuresPerMinute: Type.Integer({ minimum: 1, maximum: 1000 }),
+    perUserPerMinute: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    perAddressPerMinute: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    analysesPerMinute: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+  }),
+  audit: Type.Object({
+    /** HMAC key of the audit chain; empty: a key file in the data directory. */
+    key: Type.String(),
+  }),
   log: Type.Object({
     level: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
@@ -168,6 +214,14 @@ export const SETTINGS: readonly Setting[] = [
     default: 0,
     description:
       'Seconds to keep accepting requests after SIGTERM while readiness already fails, so load balancers stop routing here first (5 on Kubernetes).',
+  },
+  {
+    path: 'server.publicUrl',
+    env: 'GRAMSCOPE_PUBLIC_URL',
+    kind: 'string',
+    default: '',
+    description:
+      'External URL of the service (https://…), used for origin checks and the OIDC redirect. Empty: taken from each request.',
   },
   {
     path: 'storage.dataDir',
@@ -448,6 +502,170 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'integer',
     default: 1024 * 1024 * 1024,
     description: 'Largest accepted ONNX model file, in bytes.',
+  },
+  {
+    path: 'auth.localAccounts',
+    env: 'GRAMSCOPE_LOCAL_ACCOUNTS',
+    kind: 'boolean',
+    default: false,
+    description:
+      'Enable local accounts (argon2id passwords, TOTP second factor). Any identity turns single-user mode off.',
+  },
+  {
+    path: 'auth.oidc.issuer',
+    env: 'GRAMSCOPE_OIDC_ISSUER',
+    kind: 'string',
+    default: '',
+    description:
+      'OpenID Connect issuer URL (exact). Setting it enables OIDC sign-in and turns single-user mode off.',
+  },
+  {
+    path: 'auth.oidc.clientId',
+    env: 'GRAMSCOPE_OIDC_CLIENT_ID',
+    kind: 'string',
+    default: '',
+    description: 'OIDC client id; ID tokens must have exactly this audience.',
+  },
+  {
+    path: 'auth.oidc.clientSecret',
+    env: 'GRAMSCOPE_OIDC_CLIENT_SECRET',
+    kind: 'string',
+    default: '',
+    description: 'OIDC client secret (empty for a public client using PKCE only).',
+  },
+  {
+    path: 'auth.oidc.redirectUri',
+    env: 'GRAMSCOPE_OIDC_REDIRECT_URI',
+    kind: 'string',
+    default: '',
+    description:
+      'Redirect URI registered at the provider. Empty: GRAMSCOPE_PUBLIC_URL + /api/v1/auth/oidc/callback.',
+  },
+  {
+    path: 'auth.oidc.scopes',
+    env: 'GRAMSCOPE_OIDC_SCOPES',
+    kind: 'list',
+    default: ['openid', 'profile', 'email'],
+    description: 'Scopes requested at sign-in.',
+  },
+  {
+    path: 'auth.oidc.usernameClaim',
+    env: 'GRAMSCOPE_OIDC_USERNAME_CLAIM',
+    kind: 'string',
+    default: 'preferred_username',
+    description: 'ID-token claim used as the user name shown in the audit log.',
+  },
+  {
+    path: 'auth.oidc.rolesClaim',
+    env: 'GRAMSCOPE_OIDC_ROLES_CLAIM',
+    kind: 'string',
+    default: 'groups',
+    description:
+      'ID-token / JWT claim holding group or role names (Entra ID: roles or groups; Keycloak: groups).',
+  },
+  {
+    path: 'auth.oidc.roleMap',
+    env: 'GRAMSCOPE_OIDC_ROLE_MAP',
+    kind: 'list',
+    default: [],
+    description:
+      'Comma-separated value=role pairs mapping claim values to roles, e.g. lab-staff=analyst,lab-leads=reviewer.',
+  },
+  {
+    path: 'auth.oidc.secondFactorAmr',
+    env: 'GRAMSCOPE_OIDC_MFA_AMR',
+    kind: 'list',
+    default: ['mfa', 'otp', 'hwk', 'swk', 'sc', 'fpt', 'face', 'iris', 'retina', 'vbm', 'pop', 'sms', 'tel'],
+    description:
+      'amr values (RFC 8176) that show a second factor; without one, reviewer and admin actions are refused.',
+  },
+  {
+    path: 'auth.jwt.issuer',
+    env: 'GRAMSCOPE_JWT_ISSUER',
+    kind: 'string',
+    default: '',
+    description:
+      'Issuer of bearer JWTs accepted from machine clients (exact). Empty: bearer JWTs are refused.',
+  },
+  {
+    path: 'auth.jwt.audience',
+    env: 'GRAMSCOPE_JWT_AUDIENCE',
+    kind: 'string',
+    default: '',
+    description: 'Audience bearer JWTs must carry.',
+  },
+  {
+    path: 'auth.jwt.jwksUri',
+    env: 'GRAMSCOPE_JWT_JWKS_URI',
+    kind: 'string',
+    default: '',
+    description: "JWKS URL of the JWT issuer. Empty: taken from the issuer's discovery document.",
+  },
+  {
+    path: 'auth.jwt.algorithms',
+    env: 'GRAMSCOPE_JWT_ALGORITHMS',
+    kind: 'list',
+    default: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+    description:
+      'Signature algorithms accepted for bearer JWTs (asymmetric only; none and HS* are never accepted).',
+  },
+  {
+    path: 'auth.sessionIdleMinutes',
+    env: 'GRAMSCOPE_SESSION_IDLE_MINUTES',
+    kind: 'integer',
+    default: 30,
+    description: 'A session unused this long ends.',
+  },
+  {
+    path: 'auth.sessionAbsoluteHours',
+    env: 'GRAMSCOPE_SESSION_ABSOLUTE_HOURS',
+    kind: 'integer',
+    default: 12,
+    description: 'A session ends this long after sign-in, used or not.',
+  },
+  {
+    path: 'auth.tokenMaxDays',
+    env: 'GRAMSCOPE_TOKEN_MAX_DAYS',
+    kind: 'integer',
+    default: 365,
+    description: 'Longest lifetime of an API token.',
+  },
+  {
+    path: 'rateLimit.loginFailuresPerMinute',
+    env: 'GRAMSCOPE_RATE_LIMIT_LOGIN_FAILURES',
+    kind: 'integer',
+    default: 5,
+    description:
+      'Failed sign-ins allowed per user name and per address in a minute; the next attempt gets 429.',
+  },
+  {
+    path: 'rateLimit.perUserPerMinute',
+    env: 'GRAMSCOPE_RATE_LIMIT_USER',
+    kind: 'integer',
+    default: 1200,
+    description: 'Requests per minute per signed-in user or token (not in single-user mode).',
+  },
+  {
+    path: 'rateLimit.perAddressPerMinute',
+    env: 'GRAMSCOPE_RATE_LIMIT_ADDRESS',
+    kind: 'integer',
+    default: 300,
+    description: 'Requests per minute per client address before authentication (not in single-user mode).',
+  },
+  {
+    path: 'rateLimit.analysesPerMinute',
+    env: 'GRAMSCOPE_RATE_LIMIT_ANALYSES',
+    kind: 'integer',
+    default: 120,
+    description: 'Analyses per minute per user or token (not in single-user mode).',
+  },
+  {
+    path: 'audit.key',
+    env: 'GRAMSCOPE_AUDIT_KEY',
+    kind: 'string',
+    default: '',
+    description:
+      'Secret key (32+ characters) of the audit hash chain. Empty: a key file audit.key in the data directory. Replicas must share one.',
   },
   {
     path: 'log.level',

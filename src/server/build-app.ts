@@ -9,12 +9,18 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { AppContext } from '../app/context.js';
 import { packageRoot, packageVersion } from '../app/paths.js';
 import { generateRequestId } from './logging.js';
+import { registerAccessControl } from './plugins/access-control.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerStaticWeb } from './plugins/static-web.js';
 import { aboutRoutes } from './routes/about.routes.js';
 import { analysesRoutes } from './routes/analyses.routes.js';
+import { authRoutes } from './routes/auth.routes.js';
+import { auditRoutes } from './routes/audit.routes.js';
+import { accessRequestsRoutes } from './routes/access-requests.routes.js';
+import { tokensRoutes } from './routes/tokens.routes.js';
+import { usersRoutes } from './routes/users.routes.js';
 import { enginesRoutes } from './routes/engines.routes.js';
 import { healthRoutes, type HealthState } from './routes/health.routes.js';
 import { LiveHub, liveRoutes } from './routes/live.routes.js';
@@ -58,6 +64,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
 
   registerErrorHandler(app);
   await registerSecurityHeaders(app);
+  // Before any route: every route registered after this is covered by deny-by-default.
+  await registerAccessControl(app, config, ctx.security);
   await app.register(fastifyMultipart, {
     limits: {
       fileSize: config.intake.maxBytes,
@@ -96,11 +104,21 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(reportsRoutes(ctx));
   await app.register(aboutRoutes(ctx));
   await app.register(samplesRoutes(options.samplesDir ?? path.join(packageRoot(), 'samples')));
+  await app.register(authRoutes(ctx));
+  await app.register(usersRoutes(ctx));
+  await app.register(accessRequestsRoutes(ctx));
+  await app.register(tokensRoutes(ctx));
+  await app.register(auditRoutes(ctx));
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  app.get(
+    '/metrics',
+    { schema: { hide: true }, config: { access: { role: 'admin', scope: 'metrics' } } },
+    async (_request, reply) =>
+      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
-  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/v1/openapi.json', { schema: { hide: true }, config: { access: 'viewer' } }, async () =>
+    app.swagger(),
+  );
 
   await registerStaticWeb(app, options.webRoot ?? path.join(packageRoot(), 'dist', 'web'));
   return app;

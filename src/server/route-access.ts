@@ -2,35 +2,21 @@
  * What each route of the report area needs, declared in one place per route as `config.access`, and
  * the two helpers every such route uses: who is acting, and writing its audit entry.
  *
- * The identity, role policy and hash-chained audit log live in src/security/ (built in parallel).
- * Until that policy reads `config.access`, requests act as the single-user-mode local user: the
- * server then refuses to listen beyond loopback, so that user is whoever sits at the machine.
+ * The identity, role policy and hash-chained audit log live in src/security/: the access-control
+ * plugin enforces `config.access` on every request before the handler runs.
  */
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import type { ReviewerIdentity } from '../domain/specimen.js';
 import { isAppError } from '../errors.js';
 import type { AuditEntry } from '../reports/audit.js';
+import type { AccessRule } from '../security/policy.js';
+import type { GrantableRole } from '../security/roles.js';
 
-export type Role = 'viewer' | 'analyst' | 'reviewer' | 'admin';
+export type Role = GrantableRole;
 
-export interface RouteAccess {
-  /** The least role that may call the route. */
-  role: Role;
-  /**
-   * Two factors required: 'always', or 'sign-off' when only a request that signs off needs them
-   * (the handler checks, since it depends on the body).
-   */
-  secondFactor?: 'always' | 'sign-off';
-  /** The audit action the handler records. */
-  audit: string;
-}
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    access?: RouteAccess;
-  }
-}
+/** The security policy's access rule (src/security/policy.ts), with the audit action named. */
+export type RouteAccess = AccessRule & { audit: string };
 
 export const access = (
   role: Role,
@@ -49,15 +35,19 @@ export const SINGLE_USER: ReviewerIdentity = {
   assurance: 'single-user',
 };
 
-interface AuthenticatedRequest {
-  /** Set by the security layer once it is wired: the authenticated principal. */
-  principal?: { id: string; name: string; assurance: string | null } | null;
-}
-
-/** Who is acting: the authenticated principal, else the single-user-mode local user. */
+/**
+ * Who is acting, from the principal the security layer authenticated; `assurance` names the second
+ * factor ('totp', 'recovery-code', 'oidc-amr:…') or is null when the sign-in had only one.
+ */
 export function actorOf(request: FastifyRequest): ReviewerIdentity {
-  const principal = (request as FastifyRequest & AuthenticatedRequest).principal;
-  return principal ? { id: principal.id, name: principal.name, assurance: principal.assurance } : SINGLE_USER;
+  const principal = request.principal;
+  if (!principal || principal.method === 'single-user') return SINGLE_USER;
+  let assurance: string | null = null;
+  if (principal.secondFactor) {
+    if (principal.method === 'local') assurance = principal.amr.includes('otp') ? 'totp' : 'recovery-code';
+    else assurance = `${principal.method}-amr:${principal.amr.join('+')}`.slice(0, 100);
+  }
+  return { id: principal.id, name: principal.name, assurance };
 }
 
 /**
@@ -71,7 +61,8 @@ export async function audited<T>(
   run: () => Promise<T>,
   details: AuditEntry['details'] = {},
 ): Promise<T> {
-  const action = request.routeOptions.config.access?.audit ?? 'unknown';
+  const declared = request.routeOptions.config.access;
+  const action = typeof declared === 'object' && declared.audit ? declared.audit : 'unknown';
   const actor = actorOf(request).id;
   try {
     const value = await run();

@@ -129,6 +129,111 @@ export interface FhirDeliveriesTable {
   delivered_at: string | null;
 }
 
+export interface UsersTable {
+  id: string;
+  username: string;
+  display_name: string;
+  email: string | null;
+  /** Role granted in gramscope (by an admin or an approved access request). */
+  role: string;
+  /** Role mapped from the identity provider's claims at the last sign-in. */
+  claims_role: string;
+  /** 'local' or 'oidc'. */
+  source: string;
+  oidc_issuer: string | null;
+  oidc_subject: string | null;
+  password_hash: string | null;
+  totp_secret: string | null;
+  /** A secret being enrolled, until a code confirms it. */
+  totp_pending_secret: string | null;
+  totp_enabled: number;
+  /** Last accepted TOTP time step, so a code cannot be used twice. */
+  totp_last_step: number | null;
+  /** SHA-256 hashes of unused recovery codes, as JSON. */
+  recovery_codes_json: string | null;
+  disabled: number;
+  created_at: string;
+  updated_at: string;
+  last_login_at: string | null;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the session cookie value; the value itself is never stored. */
+  id_hash: string;
+  user_id: string;
+  method: string;
+  amr_json: string;
+  created_at: string;
+  last_seen_at: string;
+  /** Absolute end. */
+  expires_at: string;
+  ip: string;
+  user_agent: string;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  token_prefix: string;
+  scopes_json: string;
+  created_at: string;
+  expires_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface OidcFlowsTable {
+  id_hash: string;
+  state: string;
+  nonce: string;
+  code_verifier: string;
+  return_to: string;
+  expires_at: string;
+}
+
+export interface LoginThrottleTable {
+  key: string;
+  window_start: string;
+  failures: number;
+}
+
+export interface AccessRequestsTable {
+  id: string;
+  created_at: string;
+  status: string;
+  user_id: string | null;
+  username: string;
+  display_name: string;
+  email: string | null;
+  reason: string;
+  requested_role: string;
+  password_hash: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  decision_note: string | null;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  id: string;
+  at: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  actor_method: string | null;
+  action: string;
+  outcome: string;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  request_id: string | null;
+  details_json: string;
+  key_id: string;
+  prev_hash: string;
+  hash: string;
+}
+
 export interface MigrationLockRow {
   id: Generated<number>;
 }
@@ -142,4 +247,11 @@ export interface Database {
   fhir_deliveries: FhirDeliveriesTable;
   models: ModelsTable;
   active_models: ActiveModelsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  oidc_flows: OidcFlowsTable;
+  login_throttle: LoginThrottleTable;
+  access_requests: AccessRequestsTable;
+  audit_log: AuditLogTable;
 }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisResult } from '../../src/domain/analysis-result.js';
+import { buildConstantDetector } from '../../src/models/builder/exact-models.js';
 import { LABELS, MORPHOTYPES, NO_ORGANISMS, isLabelKey } from '../../src/domain/taxonomy.js';
 import {
   HAS_CHROMIUM,
@@ -218,7 +219,7 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
     expect(browser.errors).toEqual([]);
   });
 
-  it('reviews a field: relabels and deletes boxes, then signs it off', async () => {
+  it('reviews a field: relabels, deletes and adds boxes (mouse and keyboard), then signs it off', async () => {
     const { page } = browser;
     const result = await latest();
     await page.goto(`${server.url}/#/analyses/${result.id}`);
@@ -232,6 +233,18 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
     await page.locator('.box-list button').nth(1).click();
     await page.getByRole('button', { name: 'Delete box' }).click();
     await expect.poll(() => page.locator('[data-testid=box]').count()).toBe(result.detections.length - 1);
+    // Add a box from the keyboard (Enter in the focused field), then widen it with Alt+Right.
+    await page.locator('#new-label').selectOption('candida');
+    await page.getByRole('button', { name: 'Add a box' }).click();
+    await page.getByTestId('field-viewer').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('[data-testid=box]').count()).toBe(result.detections.length);
+    const added = page
+      .locator(`[data-testid=box][data-index="${result.detections.length - 1}"] rect`)
+      .first();
+    const widthBefore = Number(await added.getAttribute('width'));
+    await page.keyboard.press('Shift+Alt+ArrowRight');
+    await expect.poll(async () => Number(await added.getAttribute('width'))).toBeCloseTo(widthBefore + 10, 3);
     await saveScreenshot(page, 'review');
     expect(await auditAccessibility(page)).toEqual([]);
     await page.getByRole('button', { name: 'Sign off' }).click();
@@ -240,14 +253,19 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
 
     // The engine's output is kept; the reviewed list is the new current one.
     const signed = await api<
-      AnalysisResult & { review: { status: string; current: { detections: { label: string }[] } } }
+      AnalysisResult & {
+        review: { status: string; current: { detections: { label: string; from: number | null }[] } };
+      }
     >(`/api/v1/analyses/${result.id}`);
     expect(signed.detections).toHaveLength(result.detections.length);
     expect(signed.review.status).toBe('final');
-    expect(signed.review.current.detections).toHaveLength(result.detections.length - 1);
+    expect(signed.review.current.detections).toHaveLength(result.detections.length);
     expect(signed.review.current.detections[0].label).toBe('s_aureus');
-    await expect.poll(() => page.locator('[data-testid=box]').count()).toBe(result.detections.length - 1);
-    expect(await page.getByTestId('review-changes').textContent()).toContain('1 relabelled, 1 deleted');
+    expect(signed.review.current.detections.at(-1)).toMatchObject({ label: 'candida', from: null });
+    await expect.poll(() => page.locator('[data-testid=box]').count()).toBe(result.detections.length);
+    expect(await page.getByTestId('review-changes').textContent()).toContain(
+      '1 relabelled, 1 deleted, 1 added',
+    );
     // A signed-off result can no longer be reviewed.
     expect(await page.getByRole('button', { name: 'Review and correct' }).isDisabled()).toBe(true);
     await saveScreenshot(page, 'review-signed-off');
@@ -288,8 +306,26 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
 
   it('shows models, administration and data handling from the live configuration', async () => {
     const { page } = browser;
+    // A registered model (a tiny exact ONNX detector) shows its card, with its unmapped class.
+    const detector = buildConstantDetector({
+      layout: 'yolov5',
+      classes: ['Staphylococcus aureus', 'spore'],
+      rows: [[16, 16, 8, 8, 0.9, 1, 0]],
+      inputWidth: 32,
+      inputHeight: 32,
+    });
+    await server.ctx.models.add({
+      bytes: detector.bytes,
+      engine: 'onnx-detector',
+      card: { id: 'det-demo', name: 'Demo detector', version: '1.0.0' },
+    });
     await page.goto(`${server.url}/#/models`);
     await page.getByTestId('engine').first().waitFor();
+    const card = page.getByTestId('model');
+    await card.waitFor();
+    expect(await card.locator('h4').textContent()).toContain('Demo detector');
+    expect(await card.textContent()).toContain('Staphylococcus aureus');
+    expect(await card.locator('.warning').textContent()).toContain('spore');
     const engines = await api<{ default: string; items: { name: string }[] }>('/api/v1/engines');
     await expect.poll(() => page.getByTestId('engine').count()).toBe(engines.items.length);
     expect(await page.getByTestId('engine').first().textContent()).toContain(engines.items[0].name);

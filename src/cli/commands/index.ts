@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAudit } from './audit.command.js';
 import { registerAnalyze } from './analyze.command.js';
 import { registerBench } from './bench.command.js';
 import { registerModels } from './models.command.js';
@@ -11,6 +12,7 @@ import { registerSynthCommand } from './synth.command.js';
 /** Every command registers itself here, one line each. */
 export function registerCommands(program: Command): void {
   registerServe(program);
+  registerAudit(program);
   registerAnalyze(program);
   registerBench(program);
   registerSynthCommand(program);

@@ -6,6 +6,9 @@ import { buildApp } from '../../server/build-app.js';
 import { createLoggerOptions } from '../../server/logging.js';
 import { isLoopbackHost } from '../../server/network.js';
 import { createShutdown } from '../../server/shutdown.js';
+import type { AuditEntry } from '../../security/audit.service.js';
+import { identityConfigured } from '../../security/security.service.js';
+import type { Config } from '../../config/config.schema.js';
 import { parseNumberOption } from '../output.js';
 
 interface ServeOptions {
@@ -36,17 +39,30 @@ async function serve(options: ServeOptions): Promise<void> {
     'storage.dataDir': options.data,
   });
   // Secure by default: without an identity provider there is no sign-in, so only this machine may connect.
-  if (!isLoopbackHost(config.server.host)) {
+  const multiUser = identityConfigured(config);
+  if (!multiUser && !isLoopbackHost(config.server.host)) {
     throw new AppError(
       'ERR_CONFIG_UNSAFE_BIND',
-      `Refusing to listen on ${config.server.host}: no identity provider is configured, so gramscope runs in single-user mode on loopback only (use 127.0.0.1 or ::1)`,
+      `Refusing to listen on ${config.server.host}: no identity provider is configured, so gramscope runs in single-user mode on loopback only (use 127.0.0.1 or ::1, or configure GRAMSCOPE_OIDC_ISSUER or GRAMSCOPE_LOCAL_ACCOUNTS)`,
     );
   }
   const started = performance.now();
-  const ctx = await createAppContext(config);
-  const app = await buildApp(ctx, {
-    logger: createLoggerOptions({ level: config.log.level }),
-  });
+  const anchor: { log?: (entry: AuditEntry) => void } = {};
+  const ctx = await createAppContext(config, { onAudit: (entry) => anchor.log?.(entry) });
+  const app = await buildApp(ctx, { logger: createLoggerOptions({ level: config.log.level }) });
+  // Each new audit head goes to the log too: a copy outside the database that a SIEM keeps, so
+  // even removal of the newest entries can be shown (`gramscope audit verify --head`).
+  anchor.log = (entry) =>
+    app.log.info(
+      {
+        event: 'audit.append',
+        seq: entry.seq,
+        hash: entry.hash,
+        action: entry.action,
+        outcome: entry.outcome,
+      },
+      'audit entry',
+    );
   // Load the default engine before accepting traffic, so the first analysis is not a cold one.
   await ctx.engines.get(config.analysis.defaultEngine);
   const address = await app.listen({ port: config.server.port, host: config.server.host });
@@ -54,7 +70,9 @@ async function serve(options: ServeOptions): Promise<void> {
   process.stdout.write(
     [
       '',
-      '  gramscope — SINGLE-USER MODE: no identity provider configured; listening on loopback only.',
+      multiUser
+        ? `  gramscope — multi-user mode: every request is authenticated (${describeIdentity(config)}).`
+        : '  gramscope — SINGLE-USER MODE: no identity provider configured; listening on loopback only.',
       `  Open ${url} in a browser.  Data: ${ctx.store.location}`,
       `  Ready in ${Math.round(performance.now() - started)} ms.  Press Ctrl+C to stop.`,
       '',
@@ -71,4 +89,12 @@ async function serve(options: ServeOptions): Promise<void> {
   const onSignal = (signal: NodeJS.Signals): void => void shutdown(signal);
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
+}
+
+function describeIdentity(config: Readonly<Config>): string {
+  const parts: string[] = [];
+  if (config.auth.oidc.issuer) parts.push(`OpenID Connect: ${new URL(config.auth.oidc.issuer).host}`);
+  if (config.auth.localAccounts) parts.push('local accounts');
+  if (config.auth.jwt.issuer) parts.push('bearer JWTs');
+  return parts.join(', ');
 }

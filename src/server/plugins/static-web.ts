@@ -12,6 +12,13 @@ const API_PREFIXES = ['/api/', '/healthz', '/readyz', '/metrics'];
 
 export async function registerStaticWeb(app: FastifyInstance, webRoot: string): Promise<void> {
   const hasWeb = existsSync(path.join(webRoot, 'index.html'));
+  // The built web app is public (it holds no data; the API behind it is not). Only routes that
+  // serve files from this folder are marked, so nothing else is opened by accident.
+  app.addHook('onRoute', (route) => {
+    const config = route.config as { rootPath?: unknown; access?: unknown } | undefined;
+    const root = typeof config?.rootPath === 'string' ? path.resolve(config.rootPath) : null;
+    if (config && root === path.resolve(webRoot) && config.access === undefined) config.access = 'public';
+  });
   if (hasWeb) {
     await app.register(fastifyStatic, {
       root: webRoot,

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../../app/context.js';
 import { packageVersion } from '../../app/paths.js';
+import { SINGLE_USER_BANNER } from './auth.routes.js';
 
 /**
  * What this deployment is and does with data, from the live configuration. The web app's
@@ -13,6 +14,7 @@ export const aboutRoutes =
     app.get(
       '/api/v1/about',
       {
+        config: { access: 'signed-in' },
         schema: {
           summary: 'Deployment facts: version, engines, storage, retention',
           tags: ['about'],
@@ -27,6 +29,15 @@ export const aboutRoutes =
                 retainImages: Type.Boolean(),
               }),
               limits: Type.Object({ maxBytes: Type.Integer(), maxPixels: Type.Integer() }),
+              security: Type.Object({
+                mode: Type.Union([Type.Literal('single-user'), Type.Literal('multi-user')]),
+                /** Shown on every page while in single-user mode. */
+                banner: Type.Union([Type.String(), Type.Null()]),
+                signIn: Type.Array(Type.String()),
+                sessionIdleMinutes: Type.Integer(),
+                sessionAbsoluteHours: Type.Integer(),
+                auditChain: Type.String(),
+              }),
             }),
           },
         },
@@ -41,6 +52,18 @@ export const aboutRoutes =
           retainImages: ctx.config.storage.retainImages,
         },
         limits: { maxBytes: ctx.config.intake.maxBytes, maxPixels: ctx.config.intake.maxPixels },
+        security: {
+          mode: ctx.security.mode,
+          banner: ctx.security.mode === 'single-user' ? SINGLE_USER_BANNER : null,
+          signIn: [
+            ...(ctx.security.oidc ? ['oidc'] : []),
+            ...(ctx.security.localAccounts ? ['local'] : []),
+            ...(ctx.security.jwt ? ['bearer-jwt'] : []),
+          ],
+          sessionIdleMinutes: ctx.config.auth.sessionIdleMinutes,
+          sessionAbsoluteHours: ctx.config.auth.sessionAbsoluteHours,
+          auditChain: 'HMAC-SHA256 hash chain',
+        },
       }),
     );
   };

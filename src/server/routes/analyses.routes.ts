@@ -52,6 +52,15 @@ export const analysesRoutes =
     app.post(
       '/api/v1/analyses',
       {
+        config: {
+          access: 'analyst',
+          // Per user (or token), on top of the global per-user limit (multi-user mode only).
+          rateLimit: {
+            max: ctx.config.rateLimit.analysesPerMinute,
+            timeWindow: 60_000,
+            keyGenerator: (request) => `analyses:${request.principal?.id ?? request.ip}`,
+          },
+        },
         schema: {
           summary: 'Analyse one field',
           description:
@@ -105,15 +114,29 @@ export const analysesRoutes =
             controller.abort(new AppError('ERR_DEADLINE', 'The client went away'));
         };
         reply.raw.once('close', onClose);
-        const result = await ctx.analysis.analyze({
-          bytes: image,
-          engine: fields.engine,
-          model: fields.model,
-          profile: fields.profile,
-          specimen: fields.specimen,
-          micronsPerPixel: fields.micronsPerPixel === undefined ? undefined : Number(fields.micronsPerPixel),
-          actor: null,
-          signal: controller.signal,
+        let result;
+        try {
+          result = await ctx.analysis.analyze({
+            bytes: image,
+            engine: fields.engine,
+            model: fields.model,
+            profile: fields.profile,
+            specimen: fields.specimen,
+            micronsPerPixel:
+              fields.micronsPerPixel === undefined ? undefined : Number(fields.micronsPerPixel),
+            actor: request.principal?.id ?? null,
+            signal: controller.signal,
+          });
+        } catch (err) {
+          await request.audit('analysis.create', {
+            outcome: 'failure',
+            details: { code: err instanceof AppError ? err.code : 'ERR_INTERNAL' },
+          });
+          throw err;
+        }
+        await request.audit('analysis.create', {
+          target: { type: 'analysis', id: result.id },
+          details: { engine: result.engine.name, detections: result.detections.length },
         });
         return reply.status(201).header('location', `/api/v1/analyses/${result.id}`).send(result);
       },
@@ -122,6 +145,7 @@ export const analysesRoutes =
     app.get(
       '/api/v1/analyses',
       {
+        config: { access: 'viewer' },
         schema: {
           summary: 'List analyses, newest first',
           tags: ['analyses'],
@@ -135,12 +159,17 @@ export const analysesRoutes =
           },
         },
       },
-      async (request) => ctx.analyses.list(request.query),
+      async (request) => {
+        const page = await ctx.analyses.list(request.query);
+        await request.audit('analysis.list', { details: { count: page.items.length } });
+        return page;
+      },
     );
 
     app.get(
       '/api/v1/analyses/:id',
       {
+        config: { access: 'viewer' },
         schema: {
           summary: 'One analysis',
           tags: ['analyses'],
@@ -149,6 +178,10 @@ export const analysesRoutes =
         },
       },
       // The engine's result as stored, with its review state (corrections, sign-off) under `review`.
-      async (request) => ctx.reviews.resultWithReview(request.params.id),
+      async (request) => {
+        const result = await ctx.reviews.resultWithReview(request.params.id);
+        await request.audit('analysis.view', { target: { type: 'analysis', id: request.params.id } });
+        return result;
+      },
     );
   };

@@ -8,6 +8,7 @@ export const enginesRoutes =
     app.get(
       '/api/v1/engines',
       {
+        config: { access: 'viewer' },
         schema: {
           summary: 'Registered analysis engines',
           tags: ['engines'],

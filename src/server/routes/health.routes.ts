@@ -17,6 +17,7 @@ export const healthRoutes =
     app.get(
       '/healthz',
       {
+        config: { access: 'public' },
         schema: {
           summary: 'Liveness',
           tags: ['operations'],
@@ -29,6 +30,7 @@ export const healthRoutes =
     app.get(
       '/readyz',
       {
+        config: { access: 'public' },
         schema: {
           summary: 'Readiness: default engine loaded and storage reachable',
           tags: ['operations'],

@@ -97,6 +97,8 @@ export const liveRoutes =
       '/api/v1/live',
       {
         websocket: true,
+        // Frames are analysed and Freeze stores an analysis: the analyst's right.
+        config: { access: 'analyst' },
         schema: {
           summary: 'Live analysis over a WebSocket (see docs/live.md)',
           description:

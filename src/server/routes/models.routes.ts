@@ -29,6 +29,7 @@ export const modelsRoutes =
     app.get(
       '/api/v1/models',
       {
+        config: { access: 'viewer' },
         schema: {
           summary: 'Registered ONNX models with their model cards',
           tags: ['models'],

@@ -43,6 +43,7 @@ export const profilesRoutes =
     app.get(
       '/api/v1/profiles',
       {
+        config: { access: 'viewer' },
         schema: {
           summary: 'Calibration profiles',
           tags,
@@ -57,6 +58,7 @@ export const profilesRoutes =
     app.post(
       '/api/v1/profiles',
       {
+        config: { access: 'admin' },
         schema: {
           summary: 'Create a calibration profile',
           tags,
@@ -70,6 +72,7 @@ export const profilesRoutes =
     app.put(
       '/api/v1/profiles/:id',
       {
+        config: { access: 'admin' },
         schema: {
           summary: 'Replace a calibration profile',
           tags,
@@ -84,6 +87,7 @@ export const profilesRoutes =
     app.delete(
       '/api/v1/profiles/:id',
       {
+        config: { access: 'admin' },
         schema: {
           summary: 'Delete a calibration profile',
           tags,

@@ -27,6 +27,7 @@ export const samplesRoutes =
     app.get(
       '/api/v1/samples',
       {
+        config: { access: 'viewer' },
         schema: {
           summary: 'Bundled synthetic sample fields',
           tags: ['samples'],
@@ -41,6 +42,7 @@ export const samplesRoutes =
     app.get(
       '/api/v1/samples/:name',
       {
+        config: { access: 'viewer' },
         schema: {
           summary: 'One sample field',
           tags: ['samples'],

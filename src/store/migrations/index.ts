@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-specimens-reviews-deliveries.js';
 import * as m0003 from './0003-models.js';
+import * as m0004 from './0004-security.js';
 
 /**
  * Migrations in order, imported statically so they work from sources and from the build alike.
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-specimens-reviews-deliveries': m0002,
   '0003-models': m0003,
+  '0004-security': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -2,6 +2,7 @@
  * Administration and model APIs. These routes arrive from other parts of the server over time; the
  * shapes below are the ones proposed in docs/web.md, read tolerantly (a bare array or `{ items }`).
  */
+import type { ModelCard } from '../../../src/models/model-card.js';
 import { request } from './client';
 
 function asItems<T>(body: unknown): T[] {
@@ -10,16 +11,19 @@ function asItems<T>(body: unknown): T[] {
   return b?.items ?? [];
 }
 
+/** One row of GET /models: a registered ONNX model and its card (src/models/model-card.ts). */
 export interface ModelInfo {
   id: string;
   name: string;
   version: string;
   engine: string;
-  sha256?: string;
-  labels?: string[];
-  active?: boolean;
-  createdAt?: string;
-  card?: Record<string, unknown>;
+  sha256: string;
+  /** TAXONOMY keys, or the model's own names for unmapped classes. */
+  labels: string[];
+  unmappedLabels: string[];
+  active: boolean;
+  createdAt: string;
+  card: ModelCard;
 }
 
 export async function listModels(signal?: AbortSignal): Promise<ModelInfo[]> {

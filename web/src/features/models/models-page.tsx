@@ -1,5 +1,5 @@
 /** Models and engines: what can analyse a field here, each model's card, and activation for admins. */
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { activateModel, listModels, type ModelInfo } from '../../api/admin';
 import { getEngines, hasRole } from '../../api/server';
 import { useServer } from '../../app/server-context';
@@ -49,8 +49,9 @@ export default function ModelsPage() {
 }
 
 function ModelCards({ models, onChanged }: { models: ModelInfo[]; onChanged: () => void }) {
-  const { t, lng } = useI18n();
-  const { me } = useServer();
+  const { t } = useI18n();
+  const { me, capabilities } = useServer();
+  const canActivate = capabilities?.has('post', '/models/{id}/activate') ?? false;
   const isAdmin = hasRole(me, 'admin');
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -69,59 +70,93 @@ function ModelCards({ models, onChanged }: { models: ModelInfo[]; onChanged: () 
   return (
     <>
       {error !== null && <ErrorMessage error={error} />}
-      {!isAdmin && <p className="help">{t('models.adminOnly')}</p>}
-      <div className="cards">
+      <p className="help">
+        {canActivate ? (isAdmin ? '' : t('models.adminOnly')) : t('models.activateByCli')}
+      </p>
+      <div className="cards wide">
         {models.map((m) => (
-          <div className="card" key={m.id} data-testid="model">
-            <h4>
-              {m.name} <small>{m.version}</small>{' '}
-              {m.active && <span className="badge signed-off">{t('models.active')}</span>}
-            </h4>
-            <dl className="facts">
-              <dt>{t('models.engine')}</dt>
-              <dd>{m.engine}</dd>
-              {m.sha256 && (
-                <>
-                  <dt>SHA-256</dt>
-                  <dd>
-                    <code>{m.sha256.slice(0, 16)}…</code>
-                  </dd>
-                </>
-              )}
-              {m.createdAt && (
-                <>
-                  <dt>{t('models.uploaded')}</dt>
-                  <dd>{formatDateTime(m.createdAt, lng)}</dd>
-                </>
-              )}
-              {m.labels && (
-                <>
-                  <dt>{t('models.labels')}</dt>
-                  <dd>{m.labels.map((l) => labelName(l, lng)).join(', ')}</dd>
-                </>
-              )}
-            </dl>
-            {m.card && (
-              <details>
-                <summary>{t('models.card')}</summary>
-                <dl className="facts">
-                  {Object.entries(m.card).map(([k, v]) => (
-                    <div key={k} style={{ display: 'contents' }}>
-                      <dt>{k}</dt>
-                      <dd>{typeof v === 'string' ? v : JSON.stringify(v)}</dd>
-                    </div>
-                  ))}
-                </dl>
-              </details>
-            )}
-            {!m.active && (
-              <button type="button" disabled={!isAdmin || busy !== null} onClick={() => void activate(m.id)}>
-                {busy === m.id ? t('models.activating') : t('models.activate')}
-              </button>
-            )}
-          </div>
+          <ModelCardView
+            key={m.id}
+            model={m}
+            action={
+              !m.active && canActivate ? (
+                <button
+                  type="button"
+                  disabled={!isAdmin || busy !== null}
+                  onClick={() => void activate(m.id)}
+                >
+                  {busy === m.id ? t('models.activating') : t('models.activate')}
+                </button>
+              ) : null
+            }
+          />
         ))}
       </div>
     </>
+  );
+}
+
+function ModelCardView({ model: m, action }: { model: ModelInfo; action: ReactNode }) {
+  const { t, lng } = useI18n();
+  const { card } = m;
+  const format =
+    card.format.kind === 'detector'
+      ? `${card.format.layout} · ${card.format.inputWidth}×${card.format.inputHeight}`
+      : `classifier · ${card.format.inputSize}×${card.format.inputSize}`;
+  return (
+    <div className="card model-card" data-testid="model">
+      <h4>
+        {m.name} <small>{m.version}</small>{' '}
+        {m.active && <span className="badge signed-off">{t('models.active')}</span>}
+      </h4>
+      {card.description && <p>{card.description}</p>}
+      <dl className="facts">
+        <dt>{t('models.engine')}</dt>
+        <dd>{m.engine}</dd>
+        <dt>{t('models.format')}</dt>
+        <dd>{format}</dd>
+        <dt>{t('models.intendedUse')}</dt>
+        <dd>{card.intendedUse || '—'}</dd>
+        <dt>{t('models.training')}</dt>
+        <dd>
+          {card.training.description || '—'}
+          {card.training.micronsPerPixel !== null && (
+            <> ({t('result.scaleValue', { value: card.training.micronsPerPixel })})</>
+          )}
+        </dd>
+        <dt>{t('models.validation')}</dt>
+        <dd>
+          {card.validation.description || '—'}
+          {Object.keys(card.validation.metrics).length > 0 && (
+            <>
+              <br />
+              {Object.entries(card.validation.metrics)
+                .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+                .join(' · ')}
+            </>
+          )}
+        </dd>
+        <dt>{t('models.labels')}</dt>
+        <dd>
+          {m.labels.map((l) => labelName(l, lng)).join(', ')}
+          {m.unmappedLabels.length > 0 && (
+            <>
+              <br />
+              <span className="warning">{t('models.unmapped', { names: m.unmappedLabels.join(', ') })}</span>
+            </>
+          )}
+        </dd>
+        <dt>SHA-256</dt>
+        <dd>
+          <code>{m.sha256.slice(0, 16)}…</code> ({(card.sizeBytes / 1_000_000).toFixed(1)} MB)
+        </dd>
+        <dt>{t('models.uploaded')}</dt>
+        <dd>
+          {formatDateTime(m.createdAt, lng)}
+          {card.addedBy ? ` · ${card.addedBy}` : ''}
+        </dd>
+      </dl>
+      {action}
+    </div>
   );
 }

@@ -233,7 +233,28 @@ export function FieldViewer({
     const dir = arrows[e.key];
     const selected = editing?.selected ?? null;
     const sel = selected === null ? undefined : boxes.find((b) => b.index === selected);
-    if (dir && editing && sel) {
+    if (dir && editing && sel && e.altKey) {
+      // Alt+arrows resize from the bottom-right corner: right/down grow, left/up shrink.
+      e.preventDefault();
+      const [x1, y1, x2, y2] = sel.box;
+      editing.onBeginChange();
+      editing.onChange(sel.index, [
+        x1,
+        y1,
+        clamp(x2 + dir[0] * step, x1 + MIN_BOX, width),
+        clamp(y2 + dir[1] * step, y1 + MIN_BOX, height),
+      ]);
+    } else if (e.key === 'Enter' && editing?.adding) {
+      // Keyboard drawing: a box of 40 screen pixels at the centre of the view, then move/resize it.
+      e.preventDefault();
+      const side = Math.max(MIN_BOX, 40 / view.s);
+      const cx = (size.w / 2 - view.tx) / view.s;
+      const cy = (size.h / 2 - view.ty) / view.s;
+      editing.onBeginChange();
+      editing.onAdd(
+        normaliseBox([cx - side / 2, cy - side / 2], [cx + side / 2, cy + side / 2], width, height),
+      );
+    } else if (dir && editing && sel) {
       e.preventDefault();
       const [x1, y1, x2, y2] = sel.box;
       const dx = clamp(dir[0] * step, -x1, width - x2);
