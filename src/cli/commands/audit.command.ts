@@ -69,7 +69,8 @@ export function registerAudit(program: Command): void {
       const out = options.output ? createWriteStream(options.output, { flags: 'wx' }) : process.stdout;
       try {
         for await (const entry of service.entries()) {
-          if (!out.write(`${JSON.stringify(entry)}\n`)) await new Promise((r) => out.once('drain', r));
+          if (!out.write(`${JSON.stringify(entry)}\n`))
+            await new Promise<void>((r) => (out as NodeJS.WritableStream).once('drain', () => r()));
         }
       } finally {
         if (options.output) await new Promise<void>((r) => out.end(r));
