@@ -121,7 +121,7 @@ describe.each(DIALECTS)('audit chain on $name', ({ name, create }) => {
     const lines = cli.stdout
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l));
+      .map((l) => JSON.parse(l) as { seq: number; hash: string });
     expect(lines.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     const head = lines[5];
     await dropTriggers();
