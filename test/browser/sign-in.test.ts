@@ -126,6 +126,10 @@ describe.runIf(HAS_CHROMIUM)('sign-in, roles and administration in Chromium', ()
     }
     await page.getByRole('heading', { name: 'Analyze fields' }).waitFor();
 
+    // A signed-in upload carries the session's CSRF token and is stored under the user's name.
+    await page.setInputFiles('[data-testid=file-input]', path.join(dir, 'field.png'));
+    await page.locator('[data-testid=box]').first().waitFor({ timeout: 30_000 });
+
     await nav.getByRole('link', { name: 'Admin', exact: true }).click();
     const users = page.getByTestId('users');
     await expect.poll(() => users.locator('tbody tr').count()).toBe(2);
