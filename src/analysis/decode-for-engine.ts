@@ -30,5 +30,6 @@ export async function decodeForEngine(
   const width = swapped ? header.height : header.width;
   const height = swapped ? header.width : header.height;
   const maxSide = engine.preferredDecodeSide(width, height, micronsPerPixel);
-  return decodeImage(bytes, limits, maxSide ? { ...options, maxSide } : options);
+  // Linear resampling: what detectors were trained with (Ultralytics resizes bilinearly), and cheaper.
+  return decodeImage(bytes, limits, maxSide ? { kernel: 'linear', ...options, maxSide } : options);
 }

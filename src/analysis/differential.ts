@@ -25,9 +25,12 @@ export const LABEL_PRIORS_BY_MORPHOTYPE: Readonly<
     gbs: 0.05,
     s_pyogenes: 0.0375,
   },
-  gpr: { corynebacterium: 0.45, bacillus: 0.4, listeria: 0.15 },
-  // Enterobacterales make up roughly three quarters of Gram-negative rod bacteraemia.
-  gnr: { enterobacterales: 0.74, p_aeruginosa: 0.18, pseudomonas: 0.08 },
+  // Corynebacteria and bacilli (mostly skin and environmental contaminants) dominate; Listeria is a
+  // small share but kept visible, since missing it in a neonate or an immunocompromised adult costs most.
+  gpr: { corynebacterium: 0.5, bacillus: 0.4, listeria: 0.1 },
+  // Enterobacterales make up roughly three quarters of Gram-negative rod bacteraemia; P. aeruginosa
+  // most of the rest; other Pseudomonas species a few per cent.
+  gnr: { enterobacterales: 0.76, p_aeruginosa: 0.19, pseudomonas: 0.05 },
   gncb: { haemophilus: 0.8, enterobacterales: 0.2 },
   gnc: { gn_cocci: 1 },
   yeast: { candida: 1 },

@@ -8,6 +8,7 @@
  *   tile should stay flat (linear scaling) and peak memory growth should not grow with tile count.
  * - onnx-wasm: the same model in onnxruntime-web (WebAssembly) and onnxruntime-node, for reference.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { decodeForEngine } from '../analysis/decode-for-engine.js';
 import { analyzeField } from '../analysis/analyze-field.js';
 import { openBareSession } from '../engines/onnx-runtime/bare-session.js';
@@ -29,6 +30,10 @@ interface PipelineFigures {
   bareCpu: number[];
   stages: Map<string, number[]>;
   dims: number[];
+  /** Milliseconds per image with two images in flight (a specimen's fields submitted together). */
+  pipelinedMsPerImage: number;
+  /** Longest event-loop stall (ms) seen while the pipeline ran, and while the bare run ran on it. */
+  loopDelayMaxMs: { e2e: number; bare: number };
 }
 
 async function measurePipeline(
@@ -74,17 +79,32 @@ async function measurePipeline(
       await e2eOnce();
       await bare.run(tensor, dims);
     }
-    const out: PipelineFigures = { e2e: [], bare: [], e2eCpu: [], bareCpu: [], stages: new Map(), dims };
+    const out: PipelineFigures = {
+      e2e: [],
+      bare: [],
+      e2eCpu: [],
+      bareCpu: [],
+      stages: new Map(),
+      dims,
+      loopDelayMaxMs: { e2e: 0, bare: 0 },
+      pipelinedMsPerImage: 0,
+    };
+    const e2eLoop = monitorEventLoopDelay({ resolution: 5 });
+    const bareLoop = monitorEventLoopDelay({ resolution: 5 });
     const deadline = performance.now() + seconds * 1000;
     for (let i = 0; i < 200 && (i < 10 || performance.now() < deadline); i++) {
       // Alternate the order so neither side always runs right after the other.
       const runBare = async (): Promise<void> => {
         const c0 = process.cpuUsage();
+        bareLoop.enable();
         out.bare.push(await bare.run(tensor, dims));
+        bareLoop.disable();
         out.bareCpu.push(cpuMs(c0));
       };
       const runE2e = async (): Promise<void> => {
+        e2eLoop.enable();
         const r = await e2eOnce();
+        e2eLoop.disable();
         out.e2e.push(r.ms);
         out.e2eCpu.push(r.cpu);
         for (const [k, v] of Object.entries(r.stages)) out.stages.set(k, [...(out.stages.get(k) ?? []), v]);
@@ -97,6 +117,17 @@ async function measurePipeline(
         await runE2e();
       }
     }
+    out.loopDelayMaxMs = { e2e: e2eLoop.max / 1e6, bare: bareLoop.max / 1e6 };
+    // Throughput: twelve images, two in flight, so one image's decode overlaps the other's inference.
+    const images = 12;
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      [0, 1].map(async () => {
+        while (next++ < images) await e2eOnce();
+      }),
+    );
+    out.pipelinedMsPerImage = (performance.now() - t0) / images;
     return out;
   } finally {
     await bare.dispose();
@@ -130,6 +161,26 @@ function pipelineFigures(prefix: string, p: PipelineFigures, primary: boolean): 
       note: `session.run on the prepared ${shape} tensor`,
     },
   ];
+  figures.push(
+    {
+      key: `${prefix}.pipelined_ratio`,
+      value: p.pipelinedMsPerImage / bare,
+      unit: 'x',
+      note: 'ms per image with two images in flight / median bare session.run',
+    },
+    {
+      key: `${prefix}.event_loop_max_delay_ms`,
+      value: p.loopDelayMaxMs.e2e,
+      unit: 'ms',
+      note: 'longest event-loop stall during the pipeline (inference runs in a worker)',
+    },
+    {
+      key: `${prefix}.bare_event_loop_max_delay_ms`,
+      value: p.loopDelayMaxMs.bare,
+      unit: 'ms',
+      note: 'the same during a bare session.run on the calling thread, for contrast',
+    },
+  );
   for (const [name, values] of p.stages)
     figures.push({ key: `${prefix}.stage.${name}`, value: median(values), unit: 'ms' });
   return figures;

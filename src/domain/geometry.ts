@@ -58,7 +58,10 @@ export function intersectionOverSmaller(a: Readonly<Box>, b: Readonly<Box>): num
   return inter / Math.min(boxArea(a), boxArea(b));
 }
 
-/** Greedy suppression over items already sorted by descending score; returns kept indices. */
+/** Above this many boxes a spatial grid replaces the all-pairs loop (same result, fewer pairs). */
+const GRID_NMS_MIN = 256;
+
+/** Greedy suppression over items already sorted by descending score; returns the kept items. */
 function suppressSorted<T extends Scored>(order: readonly T[], iouThreshold: number): T[] {
   const n = order.length;
   const x1 = new Float64Array(n);
@@ -74,20 +77,84 @@ function suppressSorted<T extends Scored>(order: readonly T[], iouThreshold: num
     y2[i] = b[3];
     area[i] = boxArea(b);
   }
-  const kept: T[] = [];
   const suppressed = new Uint8Array(n);
+  const overlaps = (i: number, j: number): boolean => {
+    const w = Math.min(x2[i], x2[j]) - Math.max(x1[i], x1[j]);
+    if (w <= 0) return false;
+    const h = Math.min(y2[i], y2[j]) - Math.max(y1[i], y1[j]);
+    if (h <= 0) return false;
+    const inter = w * h;
+    return inter / (area[i] + area[j] - inter) > iouThreshold;
+  };
+  const kept: T[] = [];
+  if (n < GRID_NMS_MIN || !(iouThreshold >= 0)) {
+    for (let i = 0; i < n; i++) {
+      if (suppressed[i]) continue;
+      kept.push(order[i]);
+      for (let j = i + 1; j < n; j++) if (!suppressed[j] && overlaps(i, j)) suppressed[j] = 1;
+    }
+    return kept;
+  }
+  // Boxes that do not intersect have IoU 0 and never suppress each other, so each box need only be
+  // compared with the boxes sharing a grid cell with it. Cells are about the median box side.
+  const sides = Array.from({ length: n }, (_, i) => Math.max(x2[i] - x1[i], y2[i] - y1[i])).filter(
+    (v) => v > 0 && Number.isFinite(v),
+  );
+  sides.sort((a, b) => a - b);
+  const cell = Math.max(1, sides.length ? sides[sides.length >> 1] : 1);
+  const ranges = new Array<[number, number, number, number] | null>(n);
+  let minCx = Infinity;
+  let minCy = Infinity;
+  let maxCx = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const c = [
+      Math.floor(x1[i] / cell),
+      Math.floor(y1[i] / cell),
+      Math.floor(x2[i] / cell),
+      Math.floor(y2[i] / cell),
+    ];
+    const ok = c.every(Number.isFinite) && (c[2] - c[0] + 1) * (c[3] - c[1] + 1) <= 4096;
+    ranges[i] = ok ? (c as [number, number, number, number]) : null;
+    if (ok) {
+      minCx = Math.min(minCx, c[0]);
+      minCy = Math.min(minCy, c[1]);
+      maxCx = Math.max(maxCx, c[2]);
+    }
+  }
+  const columns = maxCx - minCx + 1;
+  const grid = new Map<number, number[]>();
+  // Boxes spanning a huge area (or with non-finite corners) are compared with every other box.
+  const huge: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = ranges[i];
+    if (!r) {
+      huge.push(i);
+      continue;
+    }
+    for (let cy = r[1]; cy <= r[3]; cy++) {
+      for (let cx = r[0]; cx <= r[2]; cx++) {
+        const key = (cy - minCy) * columns + (cx - minCx);
+        const list = grid.get(key);
+        if (list) list.push(i);
+        else grid.set(key, [i]);
+      }
+    }
+  }
   for (let i = 0; i < n; i++) {
     if (suppressed[i]) continue;
     kept.push(order[i]);
-    for (let j = i + 1; j < n; j++) {
-      if (suppressed[j]) continue;
-      const w = Math.min(x2[i], x2[j]) - Math.max(x1[i], x1[j]);
-      if (w <= 0) continue;
-      const h = Math.min(y2[i], y2[j]) - Math.max(y1[i], y1[j]);
-      if (h <= 0) continue;
-      const inter = w * h;
-      if (inter / (area[i] + area[j] - inter) > iouThreshold) suppressed[j] = 1;
+    const r = ranges[i];
+    if (!r) {
+      for (let j = i + 1; j < n; j++) if (!suppressed[j] && overlaps(i, j)) suppressed[j] = 1;
+      continue;
     }
+    for (let cy = r[1]; cy <= r[3]; cy++) {
+      for (let cx = r[0]; cx <= r[2]; cx++) {
+        const list = grid.get((cy - minCy) * columns + (cx - minCx));
+        if (list) for (const j of list) if (j > i && !suppressed[j] && overlaps(i, j)) suppressed[j] = 1;
+      }
+    }
+    for (const j of huge) if (j > i && !suppressed[j] && overlaps(i, j)) suppressed[j] = 1;
   }
   return kept;
 }

@@ -115,6 +115,8 @@ export async function inspectImage(
 export interface DecodeOptions {
   /** Downscale so neither side exceeds this (shrink-on-load for JPEG). */
   maxSide?: number;
+  /** Resampling for `maxSide` (default lanczos3); detectors use linear, as Ultralytics does. */
+  kernel?: 'linear' | 'lanczos3';
 }
 
 /**
@@ -136,7 +138,11 @@ export async function decodeImage(
     .removeAlpha()
     .toColourspace('srgb');
   if (options.maxSide) {
-    pipeline = pipeline.resize(options.maxSide, options.maxSide, { fit: 'inside', withoutEnlargement: true });
+    pipeline = pipeline.resize(options.maxSide, options.maxSide, {
+      fit: 'inside',
+      withoutEnlargement: true,
+      kernel: options.kernel ?? 'lanczos3',
+    });
   }
   let decoded: { data: Buffer; info: OutputInfo };
   try {

@@ -94,7 +94,10 @@ export const ModelCardSchema = Type.Object(
     unmappedClasses: Type.Array(Type.String()),
     training: Type.Object({
       description: Type.String({ maxLength: 4000 }),
-      /** Image scale of the training data, µm per pixel, when known. */
+      /**
+       * µm per pixel of the training images as the model saw them at its input size (a 0.07 µm/px
+       * camera image letterboxed from 2048 to 640 pixels is 0.224), when known; sizes detector tiles.
+       */
       micronsPerPixel: Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 100 }), Type.Null()]),
     }),
     intendedUse: Type.String({ maxLength: 4000 }),

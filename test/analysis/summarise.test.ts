@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   differentialFromLabels,
   differentialFromMorphotypes,
+  differentialFromMorphologyEvidence,
+  LABEL_PRIORS_BY_MORPHOTYPE,
   topLabelForMorphotype,
 } from '../../src/analysis/differential.js';
 import { findingFor, summarise } from '../../src/analysis/summarise.js';
@@ -72,7 +74,7 @@ describe('differential', () => {
       { morphotype: 'gnr', count: 50 },
     ]);
     const score = (l: string) => d.find((e) => e.label === l)?.score;
-    expect(score('enterobacterales')).toBeCloseTo(0.5 * 0.74, 3);
+    expect(score('enterobacterales')).toBeCloseTo(0.5 * LABEL_PRIORS_BY_MORPHOTYPE.gnr.enterobacterales!, 3);
     expect(score('cons')).toBeCloseTo(0.5 * 0.62, 3);
     expect(d.reduce((s, e) => s + e.score, 0)).toBeCloseTo(1, 2);
     expect(d[0].score).toBeGreaterThanOrEqual(d[1].score);
@@ -100,5 +102,44 @@ describe('differential', () => {
     expect(topLabelForMorphotype('gnr')).toBe('enterobacterales');
     expect(topLabelForMorphotype('yeast')).toBe('candida');
     expect(topLabelForMorphotype('rbc')).toBe('rbc');
+  });
+});
+
+describe('morphology differential evidence', () => {
+  it('raises Bacillus for large rods and Listeria for short slim ones, and says why', () => {
+    const big = differentialFromMorphologyEvidence(
+      Array.from({ length: 10 }, () => ({
+        morphotype: 'gpr' as const,
+        lengthUm: 4.5,
+        widthUm: 1.2,
+        arrangement: 'chain',
+      })),
+    );
+    expect(big[0].label).toBe('bacillus');
+    expect(big[0].evidence).toMatch(/large rods/);
+    const short = differentialFromMorphologyEvidence(
+      Array.from({ length: 10 }, () => ({
+        morphotype: 'gpr' as const,
+        lengthUm: 1.4,
+        widthUm: 0.5,
+        arrangement: 'single',
+      })),
+    );
+    expect(short.find((e) => e.label === 'listeria')!.score).toBeGreaterThan(
+      LABEL_PRIORS_BY_MORPHOTYPE.gpr.listeria!,
+    );
+  });
+
+  it('favours pneumococci when most pairs are lancets', () => {
+    const cells = Array.from({ length: 8 }, () => ({
+      morphotype: 'gpc_pairs' as const,
+      lengthUm: 1.1,
+      widthUm: 0.7,
+      arrangement: 'pair',
+    }));
+    const d = differentialFromMorphologyEvidence(cells, { lancetPairs: 3, meanGroupSize: 2 });
+    expect(d[0].label).toBe('s_pneumoniae');
+    const oval = differentialFromMorphologyEvidence(cells, { lancetPairs: 0, meanGroupSize: 2 });
+    expect(oval[0].label).toBe('enterococcus');
   });
 });

@@ -355,11 +355,11 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
     await expect.poll(() => rows.count()).toBe(profiles.items.length);
 
     // Sections whose API has not landed say so instead of showing anything made up.
-    await page.goto(`${server.url}/#/admin/users`);
-    const users = await fetch(`${server.url}/api/v1/users`);
-    if (users.status === 404) {
+    const retention = await fetch(`${server.url}/api/v1/settings/retention`);
+    await page.goto(`${server.url}/#/admin/retention`);
+    if (retention.status === 404) {
       await page.getByTestId('unavailable').waitFor();
-      await saveScreenshot(page, 'admin-users-unavailable');
+      await saveScreenshot(page, 'admin-retention-unavailable');
     }
 
     await page.goto(`${server.url}/#/data-handling`);

@@ -67,4 +67,33 @@ describe('geometry', () => {
     expect(nms(items, 0.5)).toEqual([items[1], items[2], items[3]]);
     expect(nms(items, 0.9)).toEqual([items[1], items[0], items[2], items[3]]);
   });
+
+  it('gives the all-pairs result on thousands of boxes, through its spatial grid', () => {
+    let seed = 7;
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const items = Array.from({ length: 3000 }, () => {
+      const x = rand() * 2000;
+      const y = rand() * 1500;
+      const s = 5 + rand() * (rand() < 0.02 ? 900 : 40);
+      return {
+        box: [x, y, x + s, y + s * (0.5 + rand())] as Box,
+        score: rand(),
+        classIndex: Math.floor(rand() * 3),
+      };
+    });
+    const bruteForce = (list: typeof items, thr: number) => {
+      const order = [...list].sort((a, b) => b.score - a.score);
+      const dead = new Set<number>();
+      const kept: typeof items = [];
+      order.forEach((a, i) => {
+        if (dead.has(i)) return;
+        kept.push(a);
+        for (let j = i + 1; j < order.length; j++)
+          if (!dead.has(j) && a.classIndex === order[j].classIndex && iou(a.box, order[j].box) > thr)
+            dead.add(j);
+      });
+      return kept;
+    };
+    for (const thr of [0, 0.3, 0.45, 0.7]) expect(nms(items, thr)).toEqual(bruteForce(items, thr));
+  });
 });

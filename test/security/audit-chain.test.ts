@@ -121,9 +121,7 @@ describe.each(DIALECTS)('audit chain on $name', ({ name, create }) => {
     const lines = cli.stdout
       .trim()
       .split('\n')
-      // eslint-disable-next-line @typescript-eslint/no-unsafe-return -- JSON lines from the CLI
-      .map((l) => JSON.parse(l));
-    // eslint-disable-next-line @typescript-eslint/no-unsafe-return -- as above
+      .map((l) => JSON.parse(l) as { seq: number; hash: string });
     expect(lines.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     const head = lines[5];
     await dropTriggers();

@@ -66,14 +66,16 @@ export function registerAudit(program: Command): void {
     .option('-o, --output <file>', 'file to write (default: standard output)')
     .action(async (options: { data?: string; output?: string }) => {
       const { store, audit: service } = await openAudit(options.data);
-      const out = options.output ? createWriteStream(options.output, { flags: 'wx' }) : process.stdout;
+      const out: NodeJS.WritableStream = options.output
+        ? createWriteStream(options.output, { flags: 'wx' })
+        : process.stdout;
       try {
         for await (const entry of service.entries()) {
           if (!out.write(`${JSON.stringify(entry)}\n`))
             await new Promise<void>((r) => out.once('drain', () => r()));
         }
       } finally {
-        if (options.output) await new Promise<void>((r) => out.end(r));
+        if (options.output) await new Promise<void>((r) => out.end(() => r()));
         await store.close();
       }
     });

@@ -96,6 +96,10 @@ export function findRedCells(
     if (comps.area[k] < minArea * 0.5) continue;
     // Larger than a raft of a dozen red cells: haze or a smear's thick edge, not cells to count.
     if (comps.area[k] > minArea * 40) continue;
+    // Dense objects (clusters of organisms, nuclei) are not pale discs: skip them before any work.
+    let sum = 0;
+    for (let i = comps.offsets[k]; i < comps.offsets[k + 1]; i++) sum += od[comps.pixels[i]];
+    if (sum / comps.area[k] >= 0.75) continue;
     const x0 = comps.x0[k];
     const y0 = comps.y0[k];
     const w = comps.x1[k] - x0 + 1;

@@ -58,11 +58,25 @@ interface Group {
   classIndex: number;
   cut: boolean;
   tiles: Set<number>;
+  /** Creation order: of several matching groups the earliest (best-scored) wins. */
+  rank: number;
+}
+
+/** Side of the spatial index's cells: only groups in cells a box touches are compared with it. */
+const CELL = 128;
+
+function cellsOf(box: Readonly<Box>): string[] {
+  const keys: string[] = [];
+  for (let cy = Math.floor(box[1] / CELL); cy <= Math.floor(box[3] / CELL); cy++) {
+    for (let cx = Math.floor(box[0] / CELL); cx <= Math.floor(box[2] / CELL); cx++) keys.push(`${cx},${cy}`);
+  }
+  return keys;
 }
 
 /**
  * Greedy merge over all tiles' detections, highest score first. Returns one box per object: a whole
- * box wins over a cut one; two cut halves become their union.
+ * box wins over a cut one; two cut halves become their union. A spatial index keeps it near-linear
+ * in the number of detections, so a dense 8000x6000 field merges in milliseconds.
  *
  * @example
  * mergeTileDetections([
@@ -76,18 +90,32 @@ export function mergeTileDetections(
 ): Scored[] {
   const order = [...detections].sort((a, b) => b.score - a.score);
   const groups: Group[] = [];
-  const byClass = new Map<number, Group[]>();
+  // Per class: cell → groups whose box touches it (boxes only grow, so entries are only added).
+  const index = new Map<number, Map<string, Group[]>>();
+  const addToIndex = (g: Group): void => {
+    let cells = index.get(g.classIndex);
+    if (!cells) index.set(g.classIndex, (cells = new Map<string, Group[]>()));
+    for (const key of cellsOf(g.box)) {
+      const list = cells.get(key);
+      if (!list) cells.set(key, [g]);
+      else if (!list.includes(g)) list.push(g);
+    }
+  };
   for (const d of order) {
-    const candidates = byClass.get(d.classIndex) ?? [];
+    const cells = index.get(d.classIndex);
     let target: Group | undefined;
-    for (const g of candidates) {
-      if (g.tiles.has(d.tile)) continue;
-      const matches =
-        iou(g.box, d.box) > options.iou ||
-        ((g.cut || d.cut) && intersectionOverSmaller(g.box, d.box) >= options.intersectionOverSmaller);
-      if (matches) {
-        target = g;
-        break;
+    if (cells) {
+      const seen = new Set<Group>();
+      for (const key of cellsOf(d.box)) {
+        for (const g of cells.get(key) ?? []) {
+          if (seen.has(g)) continue;
+          seen.add(g);
+          if (g.tiles.has(d.tile)) continue;
+          const matches =
+            iou(g.box, d.box) > options.iou ||
+            ((g.cut || d.cut) && intersectionOverSmaller(g.box, d.box) >= options.intersectionOverSmaller);
+          if (matches && (!target || g.rank < target.rank)) target = g;
+        }
       }
     }
     if (!target) {
@@ -97,10 +125,10 @@ export function mergeTileDetections(
         classIndex: d.classIndex,
         cut: d.cut,
         tiles: new Set([d.tile]),
+        rank: groups.length,
       };
       groups.push(g);
-      candidates.push(g);
-      byClass.set(d.classIndex, candidates);
+      addToIndex(g);
       continue;
     }
     target.tiles.add(d.tile);
@@ -111,10 +139,12 @@ export function mergeTileDetections(
         Math.max(target.box[2], d.box[2]),
         Math.max(target.box[3], d.box[3]),
       ];
+      addToIndex(target);
     } else if (target.cut && !d.cut) {
       // The other tile saw the object whole: its box is the better one.
       target.box = [...d.box];
       target.cut = false;
+      addToIndex(target);
     }
   }
   return groups

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createAppContext, type AppContext } from '../../../src/app/context.js';
-import { loadConfig } from '../../../src/config/load-config.js';
+import { loadConfig, type ConfigOverrides } from '../../../src/config/load-config.js';
 import { renderField, type RenderFieldOptions } from '../../../src/datasets/synth/index.js';
 import type { RasterImage } from '../../../src/domain/raster.js';
 import { encodePng } from '../../../src/imaging/intake.js';
@@ -80,10 +80,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** The real application on a free loopback port with a fresh data directory. */
-export async function startServer(): Promise<TestServer> {
+/** The real application on a free loopback port with a fresh data directory (single-user unless overridden). */
+export async function startServer(overrides: ConfigOverrides = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gramscope-browser-'));
-  const config = loadConfig({}, { 'storage.dataDir': dataDir, 'server.host': '127.0.0.1', 'server.port': 0 });
+  const config = loadConfig(
+    {},
+    { 'storage.dataDir': dataDir, 'server.host': '127.0.0.1', 'server.port': 0, ...overrides },
+  );
   const ctx = await createAppContext(config);
   const app = await buildApp(ctx, { webRoot });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -3,6 +3,7 @@ import { summarise } from '../../../src/analysis/summarise.js';
 import { OnnxCropClassifierEngine } from '../../../src/engines/onnx-crop-classifier/onnx-crop-classifier.engine.js';
 import { buildMeanColourClassifier } from '../../../src/models/builder/exact-models.js';
 import { createTestRegistry, paintField, type TestRegistry } from '../../support/onnx-fixtures.js';
+import { LABEL_PRIORS_BY_MORPHOTYPE } from '../../../src/analysis/differential.js';
 
 const CLASSES = ['background', 'gp_rod', 'gn_rod', 'gp_coccus', 'gn_coccus'];
 // Logits on the crop's mean colour: black → background, blue → gp_rod, red → gn_rod, green → gp_coccus,
@@ -112,10 +113,11 @@ describe('onnx-crop-classifier', () => {
       ['gnr', 3],
       ['gpc', 1],
     ]);
-    // gpr 5/9 x 0.45 (Corynebacterium) just ahead of gnr 3/9 x 0.74 (Enterobacterales).
+    // gpr 5/9 x the Corynebacterium prior just ahead of gnr 3/9 x the Enterobacterales prior.
+    const priors = LABEL_PRIORS_BY_MORPHOTYPE;
     expect(summary.differential.slice(0, 2).map((d) => [d.label, d.score])).toEqual([
-      ['corynebacterium', 0.25],
-      ['enterobacterales', 0.247],
+      ['corynebacterium', Math.round((5 / 9) * priors.gpr.corynebacterium! * 1000) / 1000],
+      ['enterobacterales', Math.round((3 / 9) * priors.gnr.enterobacterales! * 1000) / 1000],
     ]);
   });
 

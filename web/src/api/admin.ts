@@ -3,6 +3,7 @@
  * shapes below are the ones proposed in docs/web.md, read tolerantly (a bare array or `{ items }`).
  */
 import type { ModelCard } from '../../../src/models/model-card.js';
+import type { AccessRequest } from './auth';
 import { request } from './client';
 
 function asItems<T>(body: unknown): T[] {
@@ -34,64 +35,116 @@ export function activateModel(id: string): Promise<unknown> {
   return request(`models/${encodeURIComponent(id)}/activate`, { method: 'POST', body: {} });
 }
 
+/** A user as GET /users lists them (src/server/routes/security.schemas.ts UserSchema). */
 export interface UserInfo {
   id: string;
-  name: string;
-  email?: string;
-  roles: string[];
-  status?: string;
-  secondFactor?: boolean;
-  lastSignInAt?: string | null;
+  username: string;
+  displayName: string;
+  email: string | null;
+  role: string;
+  claimsRole: string;
+  effectiveRole: string;
+  source: string;
+  disabled: boolean;
+  totpEnabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+  lastLoginAt: string | null;
 }
 
 export async function listUsers(signal?: AbortSignal): Promise<UserInfo[]> {
-  return asItems<UserInfo>(await request<unknown>('users', { signal }));
+  return (await request<{ items: UserInfo[] }>('users', { signal })).items;
 }
 
-export interface AccessRequest {
-  id: string;
-  name: string;
+export function createUser(body: {
+  username: string;
+  displayName?: string;
   email?: string;
-  reason?: string;
-  requestedRoles?: string[];
-  createdAt?: string;
-  status?: string;
+  role: string;
+  password: string;
+}): Promise<UserInfo> {
+  return request<UserInfo>('users', { method: 'POST', body });
 }
 
-export async function listAccessRequests(signal?: AbortSignal): Promise<AccessRequest[]> {
-  return asItems<AccessRequest>(await request<unknown>('access-requests', { signal }));
+export function updateUser(
+  id: string,
+  body: { role?: string; disabled?: boolean; displayName?: string; email?: string | null },
+): Promise<UserInfo> {
+  return request<UserInfo>(`users/${encodeURIComponent(id)}`, { method: 'PATCH', body });
 }
 
-export function decideAccessRequest(id: string, approve: boolean): Promise<unknown> {
-  return request(`access-requests/${encodeURIComponent(id)}/decision`, {
+export function endUserSessions(id: string): Promise<unknown> {
+  return request(`users/${encodeURIComponent(id)}/sessions/end`, { method: 'POST', body: {} });
+}
+
+export function resetSecondFactor(id: string): Promise<unknown> {
+  return request(`users/${encodeURIComponent(id)}/second-factor/reset`, { method: 'POST', body: {} });
+}
+
+export async function listAccessRequests(
+  status: '' | 'pending' | 'approved' | 'rejected',
+  signal?: AbortSignal,
+): Promise<AccessRequest[]> {
+  return (await request<{ items: AccessRequest[] }>('access-requests', { signal, query: { status } })).items;
+}
+
+export function approveAccessRequest(
+  id: string,
+  body: { role?: string; note?: string },
+): Promise<AccessRequest> {
+  return request<AccessRequest>(`access-requests/${encodeURIComponent(id)}/approve`, {
     method: 'POST',
-    body: { approve },
+    body,
   });
 }
 
+export function rejectAccessRequest(id: string, note?: string): Promise<AccessRequest> {
+  return request<AccessRequest>(`access-requests/${encodeURIComponent(id)}/reject`, {
+    method: 'POST',
+    body: note ? { note } : {},
+  });
+}
+
+/** One hash-chained audit entry (AuditEntrySchema). */
 export interface AuditEntry {
   seq: number;
+  id: string;
   at: string;
-  actor: string | null;
+  actor: { id: string; name: string; method: string } | null;
   action: string;
-  record?: string | null;
-  from?: string | null;
+  outcome: string;
+  target: { type: string; id: string } | null;
+  ip: string | null;
+  requestId: string | null;
+  details: Record<string, string | number | boolean | null>;
+  hash: string;
 }
 
-export async function listAudit(
-  query: { limit?: number; cursor?: string | null; q?: string },
+export interface AuditQuery {
+  before?: number | null;
+  action?: string;
+  actor?: string;
+  target?: string;
+  from?: string;
+  to?: string;
+}
+
+export function listAudit(
+  query: AuditQuery,
   signal?: AbortSignal,
-): Promise<{ items: AuditEntry[]; next: string | null }> {
-  const body = await request<unknown>('audit', {
-    signal,
-    query: { limit: query.limit, cursor: query.cursor },
-  });
-  const b = body as { nextCursor?: string | null; next?: string | null } | null;
-  return { items: asItems<AuditEntry>(body), next: b?.nextCursor ?? b?.next ?? null };
+): Promise<{ items: AuditEntry[]; nextBefore: number | null }> {
+  return request('audit', { signal, query: { limit: 100, ...query } });
 }
 
-export function verifyAudit(): Promise<{ ok: boolean; count: number; firstBad?: number | string | null }> {
-  return request('audit/verify');
+export interface AuditVerifyReport {
+  ok: boolean;
+  entries: number;
+  head: { seq: number; hash: string } | null;
+  problem: { kind: string; seq: number; id: string | null; message: string } | null;
+}
+
+export function verifyAudit(): Promise<AuditVerifyReport> {
+  return request<AuditVerifyReport>('audit/verify');
 }
 
 export interface ProfileInfo {

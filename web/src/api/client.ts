@@ -25,6 +25,25 @@ export class ApiError extends Error {
 /** Network failure, distinct from a server answer. */
 export const NETWORK_ERROR = 'ERR_NETWORK';
 
+/**
+ * The session's CSRF token (from GET /auth/session), sent as x-csrf-token on every write made with
+ * the session cookie. Null in single-user mode and before sign-in.
+ */
+let csrfToken: string | null = null;
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+/** Fired when the server answers 401: the session ended or never began. The shell shows sign-in. */
+export const AUTH_REQUIRED_EVENT = 'gramscope:auth-required';
+
+function noteAuthFailure(error: ApiError): void {
+  if (error.status === 401 && error.code === 'ERR_AUTH_REQUIRED') {
+    window.dispatchEvent(new CustomEvent(AUTH_REQUIRED_EVENT));
+  }
+}
+
 async function toApiError(res: Response): Promise<ApiError> {
   let code = `HTTP_${res.status}`;
   let message = res.statusText || `HTTP ${res.status}`;
@@ -70,6 +89,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     init.headers = { ...init.headers, 'content-type': 'application/json' };
     init.body = JSON.stringify(options.body);
   }
+  if (init.method !== 'GET' && csrfToken) init.headers = { ...init.headers, 'x-csrf-token': csrfToken };
   let res: Response;
   try {
     res = await fetch(apiUrl(path, options.query), init);
@@ -77,7 +97,11 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
     throw new ApiError(0, NETWORK_ERROR, err instanceof Error ? err.message : String(err));
   }
-  if (!res.ok) throw await toApiError(res);
+  if (!res.ok) {
+    const error = await toApiError(res);
+    noteAuthFailure(error);
+    throw error;
+  }
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
 }
@@ -103,6 +127,7 @@ export function uploadForm<T>(
     const xhr = new XMLHttpRequest();
     xhr.open('POST', apiUrl(path));
     xhr.setRequestHeader('accept', 'application/json');
+    if (csrfToken) xhr.setRequestHeader('x-csrf-token', csrfToken);
     xhr.withCredentials = true;
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable) onProgress({ sent: e.loaded / e.total, uploaded: false });
@@ -124,7 +149,13 @@ export function uploadForm<T>(
       const b = (body ?? {}) as { code?: unknown; message?: unknown };
       let code = typeof b.code === 'string' ? b.code : `HTTP_${xhr.status}`;
       if (xhr.status === 404 && code === 'HTTP_404') code = 'ERR_ROUTE_NOT_FOUND';
-      reject(new ApiError(xhr.status, code, typeof b.message === 'string' ? b.message : xhr.statusText));
+      const error = new ApiError(
+        xhr.status,
+        code,
+        typeof b.message === 'string' ? b.message : xhr.statusText,
+      );
+      noteAuthFailure(error);
+      reject(error);
     };
     signal?.addEventListener('abort', () => xhr.abort(), { once: true });
     xhr.send(form);

@@ -2,7 +2,10 @@
  * What the server offers: its OpenAPI document (which routes exist), its engines, and who the user
  * is. Features that other parts of the server add later are detected here, never assumed.
  */
+import { getSession, ROLES, roleAtLeast, type Role, type Session } from './auth';
 import { API_BASE, ApiError, request } from './client';
+
+export type { Role };
 
 export interface Capabilities {
   /** True when the server's OpenAPI document lists `method path` (path relative to /api/v1). */
@@ -57,43 +60,40 @@ export async function getEngines(signal?: AbortSignal): Promise<EngineList> {
   return { engines: body.items ?? [], defaultEngine: body.default ?? null };
 }
 
-export type Role = 'viewer' | 'analyst' | 'reviewer' | 'admin';
-
 export interface Me {
-  /** 'single-user' when no identity is configured (loopback only), else 'multi-user'. */
-  mode: 'single-user' | 'multi-user' | 'unknown';
-  user: { id: string; name: string } | null;
-  roles: Role[];
-  /** The session was established with a second factor (needed for sign-off and admin). */
+  /** 'single-user' when no identity is configured (loopback only, everyone acts as admin). */
+  mode: 'single-user' | 'multi-user';
+  user: { id: string; name: string; method: string } | null;
+  role: Role;
+  /** The session was established with a second factor (needed for sign-off and administration). */
   secondFactor: boolean;
+  totpEnabled: boolean;
 }
 
 /**
- * GET /me (proposal in docs/web.md). Before identity lands the route is absent; the server is then
- * the single-user loopback build, whose one user may do everything, and the server still enforces.
+ * Who is using the app: the session (GET /auth/session), or null when nobody is signed in. A server
+ * without the auth routes is the single-user loopback build, where the one user may do everything.
  */
-export async function getMe(signal?: AbortSignal): Promise<Me> {
+export async function getMe(signal?: AbortSignal): Promise<Me | null> {
+  let session: Session | null;
   try {
-    const me = await request<Partial<Me>>('me', { signal });
-    return {
-      mode: me.mode ?? 'multi-user',
-      user: me.user ?? null,
-      roles: me.roles ?? [],
-      secondFactor: me.secondFactor ?? false,
-    };
+    session = await getSession(signal);
   } catch (err) {
-    if (err instanceof ApiError && err.unavailable) {
-      return {
-        mode: 'unknown',
-        user: null,
-        roles: ['viewer', 'analyst', 'reviewer', 'admin'],
-        secondFactor: true,
-      };
-    }
+    if (err instanceof ApiError && err.unavailable)
+      return { mode: 'single-user', user: null, role: 'admin', secondFactor: true, totpEnabled: false };
     throw err;
   }
+  if (!session) return null;
+  return {
+    mode: session.mode === 'multi-user' ? 'multi-user' : 'single-user',
+    user: { id: session.user.id, name: session.user.username, method: session.user.method },
+    role: ROLES.includes(session.user.role as Role) ? (session.user.role as Role) : 'none',
+    secondFactor: session.user.secondFactor,
+    totpEnabled: session.user.totpEnabled,
+  };
 }
 
+/** True when the user's role includes `role` (roles are ordered: viewer < analyst < reviewer < admin). */
 export function hasRole(me: Me | null, role: Role): boolean {
-  return !!me && me.roles.includes(role);
+  return !!me && roleAtLeast(me.role, role);
 }

@@ -3,6 +3,7 @@ import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from 're
 import { LANGUAGES, setLanguage, useI18n, type Language } from '../i18n/i18n';
 import AnalyzePage from '../features/analyze/analyze-page';
 import { SpecimenProvider } from '../features/analyze/specimen-store';
+import { logout, roleAtLeast, type Role } from '../api/auth';
 import { matchPath, usePath, Link } from './router';
 import { ServerProvider, useServer } from './server-context';
 
@@ -14,6 +15,9 @@ const SpecimenPage = lazy(() => import('../features/history/specimen-page'));
 const ModelsPage = lazy(() => import('../features/models/models-page'));
 const AdminPage = lazy(() => import('../features/admin/admin-page'));
 const DataHandlingPage = lazy(() => import('../features/data-handling/data-handling-page'));
+const SignInPage = lazy(() => import('../features/account/sign-in-page'));
+const RequestAccessPage = lazy(() => import('../features/account/request-access-page'));
+const AccountPage = lazy(() => import('../features/account/account-page'));
 
 type Page =
   | ComponentType<{ params: Record<string, string> }>
@@ -30,16 +34,23 @@ const ROUTES: readonly { pattern: string; page: Page; nav?: NavKey }[] = [
   { pattern: '/admin', page: AdminPage, nav: 'admin' },
   { pattern: '/admin/:section', page: AdminPage, nav: 'admin' },
   { pattern: '/data-handling', page: DataHandlingPage, nav: 'dataHandling' },
+  { pattern: '/sign-in', page: SignInPage },
+  { pattern: '/request-access', page: RequestAccessPage },
+  { pattern: '/account', page: AccountPage },
 ];
 
+/** Screens anyone may open without signing in. */
+const PUBLIC_PATHS = new Set(['/sign-in', '/request-access', '/data-handling']);
+
 type NavKey = 'analyze' | 'live' | 'history' | 'models' | 'admin' | 'dataHandling';
-const NAV: readonly { key: NavKey; to: string }[] = [
-  { key: 'analyze', to: '/analyze' },
-  { key: 'live', to: '/live' },
-  { key: 'history', to: '/history' },
-  { key: 'models', to: '/models' },
-  { key: 'admin', to: '/admin' },
-  { key: 'dataHandling', to: '/data-handling' },
+/** Each screen with the least role that can use it (the server enforces the same). */
+const NAV: readonly { key: NavKey; to: string; role: Role | null }[] = [
+  { key: 'analyze', to: '/analyze', role: 'analyst' },
+  { key: 'live', to: '/live', role: 'analyst' },
+  { key: 'history', to: '/history', role: 'viewer' },
+  { key: 'models', to: '/models', role: 'viewer' },
+  { key: 'admin', to: '/admin', role: 'admin' },
+  { key: 'dataHandling', to: '/data-handling', role: null },
 ];
 
 export function App() {
@@ -54,8 +65,10 @@ export function App() {
 
 function Shell() {
   const { t, lng } = useI18n();
-  const path = usePath();
-  const { me } = useServer();
+  const hashPath = usePath();
+  const { me, signedOut, auth, refresh } = useServer();
+  // The identity provider's callback returns to /sign-in?error=… (a real path, not a hash route).
+  const path = window.location.pathname === '/sign-in' ? '/sign-in' : hashPath;
   let match: { page: Page; params: Record<string, string>; nav?: NavKey } | null = null;
   for (const r of ROUTES) {
     const params = matchPath(r.pattern, path);
@@ -64,7 +77,15 @@ function Shell() {
       break;
     }
   }
-  const Page = match?.page ?? AnalyzePage;
+  let Page = match?.page ?? AnalyzePage;
+  // Signed out: every screen but the public ones asks for sign-in first, then comes back.
+  if (signedOut && !PUBLIC_PATHS.has(path)) Page = SignInPage;
+  // Signed in without a role yet: the only thing to do is to apply for one.
+  else if (me?.role === 'none' && !PUBLIC_PATHS.has(path) && path !== '/account') Page = RequestAccessPage;
+  // Home is Analyze for those who may submit fields, History for viewers.
+  else if ((path === '/' || path === '/analyze') && me && !roleAtLeast(me.role, 'analyst'))
+    Page = HistoryPage;
+  const visibleNav = NAV.filter((n) => n.role === null || (me && roleAtLeast(me.role, n.role)));
   return (
     <>
       <a
@@ -84,7 +105,7 @@ function Shell() {
         </Link>
         <nav aria-label={t('nav.label')}>
           <ul>
-            {NAV.map((n) => (
+            {visibleNav.map((n) => (
               <li key={n.key}>
                 <Link to={n.to} aria-current={match?.nav === n.key ? 'page' : undefined}>
                   {t(`nav.${n.key}`)}
@@ -94,7 +115,27 @@ function Shell() {
           </ul>
         </nav>
         <div className="header-tools">
-          {me?.user && <span className="user">{t('app.signedInAs', { name: me.user.name })}</span>}
+          {me?.user && me.mode === 'multi-user' && (
+            <>
+              <Link to="/account" className="user" data-testid="account-link">
+                {t('app.signedInAs', { name: me.user.name })} · {t(`roles.${me.role}`)}
+              </Link>
+              <button
+                type="button"
+                className="header-button"
+                onClick={() => {
+                  logout().then(refresh, refresh);
+                }}
+              >
+                {t('auth.signOut')}
+              </button>
+            </>
+          )}
+          {signedOut && Page !== SignInPage && (
+            <Link to="/sign-in" className="user">
+              {t('auth.signIn')}
+            </Link>
+          )}
           <label htmlFor="language" className="visually-hidden">
             {t('app.language')}
           </label>
@@ -112,8 +153,8 @@ function Shell() {
           </select>
         </div>
       </header>
-      {me?.mode === 'single-user' && (
-        <p className="banner" role="note">
+      {(auth?.mode ?? me?.mode) === 'single-user' && (
+        <p className="banner" role="note" data-testid="single-user-banner">
           {t('app.singleUser')}
         </p>
       )}

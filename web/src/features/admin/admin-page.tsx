@@ -2,20 +2,29 @@
  * Administration: users, access requests, the audit log, calibration profiles and retention. Each
  * section talks to its own API and says plainly when the server does not offer it yet.
  */
-import { useState } from 'react';
+import { useState, type FormEvent } from 'react';
 import {
+  approveAccessRequest,
   createProfile,
-  decideAccessRequest,
+  createUser,
   deleteProfile,
+  endUserSessions,
   getRetention,
   listAccessRequests,
   listAudit,
   listProfiles,
   listUsers,
   putRetention,
+  rejectAccessRequest,
+  resetSecondFactor,
+  updateUser,
   verifyAudit,
+  type AuditQuery,
   type Retention,
 } from '../../api/admin';
+import { GRANTABLE_ROLES, ROLES, type AccessRequest, type Role } from '../../api/auth';
+import { apiUrl } from '../../api/client';
+import { useServer } from '../../app/server-context';
 import { Link } from '../../app/router';
 import { useResource } from '../../app/use-resource';
 import { ErrorMessage } from '../../components/error-message';
@@ -63,54 +72,17 @@ export default function AdminPage({ params }: { params: Record<string, string> }
 
 function Users() {
   const { t, lng } = useI18n();
+  const { me, auth } = useServer();
   const users = useResource((s) => listUsers(s), []);
-  return (
-    <ResourceView resource={users} feature={t('admin.users')}>
-      {(list) =>
-        list.length === 0 ? (
-          <p>{t('admin.noUsers')}</p>
-        ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">{t('admin.name')}</th>
-                <th scope="col">{t('admin.email')}</th>
-                <th scope="col">{t('admin.roles')}</th>
-                <th scope="col">{t('admin.status')}</th>
-                <th scope="col">{t('admin.secondFactor')}</th>
-                <th scope="col">{t('admin.lastSignIn')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((u) => (
-                <tr key={u.id}>
-                  <td>{u.name}</td>
-                  <td>{u.email ?? '—'}</td>
-                  <td>{u.roles.join(', ')}</td>
-                  <td>{u.status ?? '—'}</td>
-                  <td>{u.secondFactor ? t('common.yes') : t('common.no')}</td>
-                  <td>{u.lastSignInAt ? formatDateTime(u.lastSignInAt, lng) : '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )
-      }
-    </ResourceView>
-  );
-}
-
-function AccessRequests() {
-  const { t, lng } = useI18n();
-  const requests = useResource((s) => listAccessRequests(s), []);
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const decide = async (id: string, approve: boolean) => {
+  const act = async (what: () => Promise<unknown>, done: string) => {
     setError(null);
+    setNotice(null);
     try {
-      await decideAccessRequest(id, approve);
-      setNotice(t('admin.decided'));
-      requests.reload();
+      await what();
+      setNotice(done);
+      users.reload();
     } catch (err) {
       setError(err);
     }
@@ -119,42 +91,309 @@ function AccessRequests() {
     <>
       {notice && <p role="status">{notice}</p>}
       {error !== null && <ErrorMessage error={error} />}
-      <ResourceView resource={requests} feature={t('admin.accessRequests')}>
+      <ResourceView resource={users} feature={t('admin.users')}>
         {(list) =>
           list.length === 0 ? (
-            <p>{t('admin.noRequests')}</p>
+            <p>{t('admin.noUsers')}</p>
           ) : (
-            <table className="table">
+            <table className="table" data-testid="users">
               <thead>
                 <tr>
                   <th scope="col">{t('admin.name')}</th>
                   <th scope="col">{t('admin.email')}</th>
                   <th scope="col">{t('admin.roles')}</th>
-                  <th scope="col">{t('admin.reason')}</th>
+                  <th scope="col">{t('admin.secondFactor')}</th>
+                  <th scope="col">{t('admin.lastSignIn')}</th>
+                  <th scope="col">{t('admin.status')}</th>
+                  <th scope="col">{t('admin.actions')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((u) => {
+                  const self = me?.user?.id === u.id;
+                  return (
+                    <tr key={u.id} data-username={u.username}>
+                      <td>
+                        {u.displayName}
+                        <br />
+                        <small>
+                          {u.username} · {u.source}
+                        </small>
+                      </td>
+                      <td>{u.email ?? '—'}</td>
+                      <td>
+                        <select
+                          aria-label={`${t('admin.roles')}: ${u.username}`}
+                          value={u.role}
+                          disabled={self}
+                          onChange={(e) =>
+                            void act(() => updateUser(u.id, { role: e.target.value }), t('admin.saved'))
+                          }
+                        >
+                          {ROLES.map((r) => (
+                            <option key={r} value={r}>
+                              {t(`roles.${r}`)}
+                            </option>
+                          ))}
+                        </select>
+                        {u.effectiveRole !== u.role && (
+                          <small className="help">
+                            {' '}
+                            {t('admin.effective', { role: t(`roles.${u.effectiveRole as Role}`) })}
+                          </small>
+                        )}
+                      </td>
+                      <td>{u.totpEnabled ? t('common.yes') : t('common.no')}</td>
+                      <td>{u.lastLoginAt ? formatDateTime(u.lastLoginAt, lng) : '—'}</td>
+                      <td>{u.disabled ? t('admin.disabled') : t('admin.enabled')}</td>
+                      <td>
+                        <span className="row-buttons">
+                          <button
+                            type="button"
+                            disabled={self}
+                            onClick={() =>
+                              void act(() => updateUser(u.id, { disabled: !u.disabled }), t('admin.saved'))
+                            }
+                          >
+                            {u.disabled ? t('admin.enable') : t('admin.disable')}
+                          </button>
+                          <button
+                            type="button"
+                            onClick={() => void act(() => endUserSessions(u.id), t('admin.sessionsEnded'))}
+                          >
+                            {t('admin.endSessions')}
+                          </button>
+                          {u.totpEnabled && (
+                            <button
+                              type="button"
+                              onClick={() =>
+                                void act(() => resetSecondFactor(u.id), t('admin.secondFactorReset'))
+                              }
+                            >
+                              {t('admin.resetSecondFactor')}
+                            </button>
+                          )}
+                        </span>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          )
+        }
+      </ResourceView>
+      {auth?.methods.local && <NewUserForm onCreated={users.reload} minLength={auth.passwordMinLength} />}
+    </>
+  );
+}
+
+function NewUserForm({ onCreated, minLength }: { onCreated: () => void; minLength: number }) {
+  const { t } = useI18n();
+  const empty = { username: '', displayName: '', email: '', role: 'viewer', password: '' };
+  const [draft, setDraft] = useState(empty);
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setDone(null);
+    try {
+      const user = await createUser({
+        username: draft.username.trim(),
+        ...(draft.displayName.trim() ? { displayName: draft.displayName.trim() } : {}),
+        ...(draft.email.trim() ? { email: draft.email.trim() } : {}),
+        role: draft.role,
+        password: draft.password,
+      });
+      setDraft(empty);
+      setDone(t('admin.userCreated', { name: user.username }));
+      onCreated();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form className="profile-form" aria-labelledby="new-user-h" onSubmit={(e) => void submit(e)}>
+      <h4 id="new-user-h">{t('admin.newUser')}</h4>
+      <div className="form-columns">
+        <label>
+          {t('auth.username')}
+          <input
+            required
+            maxLength={64}
+            autoComplete="off"
+            value={draft.username}
+            onChange={(e) => setDraft({ ...draft, username: e.target.value })}
+          />
+        </label>
+        <label>
+          {t('auth.displayName')}
+          <input
+            maxLength={200}
+            value={draft.displayName}
+            onChange={(e) => setDraft({ ...draft, displayName: e.target.value })}
+          />
+        </label>
+        <label>
+          {t('auth.email')}
+          <input
+            type="email"
+            maxLength={200}
+            value={draft.email}
+            onChange={(e) => setDraft({ ...draft, email: e.target.value })}
+          />
+        </label>
+        <label>
+          {t('admin.roles')}
+          <select value={draft.role} onChange={(e) => setDraft({ ...draft, role: e.target.value })}>
+            {GRANTABLE_ROLES.map((r) => (
+              <option key={r} value={r}>
+                {t(`roles.${r}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('admin.initialPassword')}
+          <input
+            type="password"
+            required
+            minLength={minLength}
+            autoComplete="new-password"
+            value={draft.password}
+            onChange={(e) => setDraft({ ...draft, password: e.target.value })}
+          />
+        </label>
+      </div>
+      <p className="help">{t('auth.passwordRule', { min: minLength })}</p>
+      <div className="row-buttons">
+        <button type="submit" className="primary">
+          {t('admin.addUser')}
+        </button>
+        {done && <span role="status">{done}</span>}
+      </div>
+      {error !== null && <ErrorMessage error={error} />}
+    </form>
+  );
+}
+
+type RequestStatus = '' | 'pending' | 'approved' | 'rejected';
+
+function AccessRequests() {
+  const { t, lng } = useI18n();
+  const [status, setStatus] = useState<RequestStatus>('pending');
+  const requests = useResource((s) => listAccessRequests(status, s), [status]);
+  const [roles, setRoles] = useState<Record<string, string>>({});
+  const [notes, setNotes] = useState<Record<string, string>>({});
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const decide = async (r: AccessRequest, approve: boolean) => {
+    setError(null);
+    setNotice(null);
+    const note = notes[r.id]?.trim();
+    try {
+      if (approve)
+        await approveAccessRequest(r.id, { role: roles[r.id] ?? r.requestedRole, ...(note ? { note } : {}) });
+      else await rejectAccessRequest(r.id, note);
+      setNotice(t('admin.decided'));
+      requests.reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <>
+      <div className="filters-bar">
+        <label>
+          {t('admin.status')}
+          <select value={status} onChange={(e) => setStatus(e.target.value as RequestStatus)}>
+            <option value="pending">{t('auth.status.pending')}</option>
+            <option value="approved">{t('auth.status.approved')}</option>
+            <option value="rejected">{t('auth.status.rejected')}</option>
+            <option value="">{t('history.filterAll')}</option>
+          </select>
+        </label>
+      </div>
+      {notice && <p role="status">{notice}</p>}
+      {error !== null && <ErrorMessage error={error} />}
+      <ResourceView resource={requests} feature={t('admin.accessRequests')}>
+        {(list) =>
+          list.length === 0 ? (
+            <p>{t('admin.noRequests')}</p>
+          ) : (
+            <table className="table" data-testid="access-requests">
+              <thead>
+                <tr>
                   <th scope="col">{t('admin.requested')}</th>
+                  <th scope="col">{t('admin.name')}</th>
+                  <th scope="col">{t('admin.reason')}</th>
+                  <th scope="col">{t('admin.roles')}</th>
                   <th scope="col">{t('admin.status')}</th>
                 </tr>
               </thead>
               <tbody>
                 {list.map((r) => (
-                  <tr key={r.id}>
-                    <td>{r.name}</td>
-                    <td>{r.email ?? '—'}</td>
-                    <td>{r.requestedRoles?.join(', ') ?? '—'}</td>
-                    <td>{r.reason ?? '—'}</td>
-                    <td>{r.createdAt ? formatDateTime(r.createdAt, lng) : '—'}</td>
+                  <tr key={r.id} data-username={r.username}>
+                    <td>{formatDateTime(r.createdAt, lng)}</td>
                     <td>
-                      {r.status && r.status !== 'pending' ? (
-                        r.status
+                      {r.displayName}
+                      <br />
+                      <small>
+                        {r.username}
+                        {r.email ? ` · ${r.email}` : ''}
+                      </small>
+                    </td>
+                    <td className="pre-wrap">{r.reason}</td>
+                    <td>
+                      {r.status === 'pending' ? (
+                        <select
+                          aria-label={`${t('admin.grantRole')}: ${r.username}`}
+                          value={roles[r.id] ?? r.requestedRole}
+                          onChange={(e) => setRoles({ ...roles, [r.id]: e.target.value })}
+                        >
+                          {GRANTABLE_ROLES.map((role) => (
+                            <option key={role} value={role}>
+                              {t(`roles.${role}`)}
+                            </option>
+                          ))}
+                        </select>
                       ) : (
-                        <span className="row-buttons">
-                          <button type="button" onClick={() => void decide(r.id, true)}>
-                            {t('admin.approve')}
-                          </button>
-                          <button type="button" onClick={() => void decide(r.id, false)}>
-                            {t('admin.reject')}
-                          </button>
-                        </span>
+                        t(`roles.${r.requestedRole as Role}`)
+                      )}
+                    </td>
+                    <td>
+                      {r.status === 'pending' ? (
+                        <div className="form-grid">
+                          <input
+                            aria-label={`${t('admin.note')}: ${r.username}`}
+                            placeholder={t('admin.note')}
+                            maxLength={2000}
+                            value={notes[r.id] ?? ''}
+                            onChange={(e) => setNotes({ ...notes, [r.id]: e.target.value })}
+                          />
+                          <span className="row-buttons">
+                            <button type="button" className="primary" onClick={() => void decide(r, true)}>
+                              {t('admin.approve')}
+                            </button>
+                            <button type="button" onClick={() => void decide(r, false)}>
+                              {t('admin.reject')}
+                            </button>
+                          </span>
+                        </div>
+                      ) : (
+                        <>
+                          {t(`auth.status.${r.status as 'approved'}`)}
+                          {r.decidedAt && (
+                            <>
+                              <br />
+                              <small>
+                                {formatDateTime(r.decidedAt, lng)}
+                                {r.decisionNote ? ` · ${r.decisionNote}` : ''}
+                              </small>
+                            </>
+                          )}
+                        </>
                       )}
                     </td>
                   </tr>
@@ -170,74 +409,123 @@ function AccessRequests() {
 
 function Audit() {
   const { t, lng } = useI18n();
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [filter, setFilter] = useState('');
-  const page = useResource((s) => listAudit({ limit: 100, cursor }, s), [cursor]);
-  const [verdict, setVerdict] = useState<string | null>(null);
+  const [filters, setFilters] = useState({ action: '', actor: '', target: '', from: '', to: '' });
+  const [applied, setApplied] = useState(filters);
+  const [before, setBefore] = useState<number | null>(null);
+  const query: AuditQuery = {
+    before,
+    ...(applied.action ? { action: applied.action } : {}),
+    ...(applied.actor ? { actor: applied.actor } : {}),
+    ...(applied.target ? { target: applied.target } : {}),
+    ...(applied.from ? { from: new Date(`${applied.from}T00:00:00`).toISOString() } : {}),
+    ...(applied.to ? { to: new Date(`${applied.to}T23:59:59.999`).toISOString() } : {}),
+  };
+  const page = useResource((s) => listAudit(query, s), [JSON.stringify(query)]);
+  const [verdict, setVerdict] = useState<{ ok: boolean; text: string } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const verify = async () => {
     setError(null);
     try {
       const v = await verifyAudit();
-      setVerdict(
-        v.ok
-          ? t('admin.auditVerified', { count: v.count })
-          : t('admin.auditBroken', { at: String(v.firstBad ?? '?') }),
-      );
+      setVerdict({
+        ok: v.ok,
+        text: v.ok
+          ? t('admin.auditVerified', { count: v.entries })
+          : t('admin.auditBroken', { at: v.problem ? `#${v.problem.seq}: ${v.problem.message}` : '?' }),
+      });
     } catch (err) {
       setError(err);
     }
   };
-  const needle = filter.trim().toLowerCase();
+  const field = (key: keyof typeof filters, label: string, type = 'search') => (
+    <label>
+      {label}
+      <input
+        type={type}
+        value={filters[key]}
+        onChange={(e) => setFilters({ ...filters, [key]: e.target.value })}
+      />
+    </label>
+  );
   return (
-    <ResourceView resource={page} feature={t('admin.audit')}>
-      {(data) => (
-        <>
-          <div className="filters-bar">
-            <label>
-              {t('admin.auditFilter')}
-              <input type="search" value={filter} onChange={(e) => setFilter(e.target.value)} />
-            </label>
-            <button type="button" onClick={() => void verify()}>
-              {t('admin.auditVerify')}
-            </button>
-          </div>
-          {verdict && <p role="status">{verdict}</p>}
-          {error !== null && <ErrorMessage error={error} />}
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">{t('admin.auditWhen')}</th>
-                <th scope="col">{t('admin.auditWho')}</th>
-                <th scope="col">{t('admin.auditAction')}</th>
-                <th scope="col">{t('admin.auditRecord')}</th>
-                <th scope="col">{t('admin.auditFrom')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.items
-                .filter((e) => !needle || `${e.action} ${e.actor ?? ''}`.toLowerCase().includes(needle))
-                .map((e) => (
-                  <tr key={e.seq}>
+    <>
+      <form
+        className="filters-bar"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setBefore(null);
+          setApplied(filters);
+        }}
+      >
+        {field('action', t('admin.auditAction'))}
+        {field('actor', t('admin.auditWhoId'))}
+        {field('target', t('admin.auditRecordId'))}
+        {field('from', t('history.from'), 'date')}
+        {field('to', t('history.to'), 'date')}
+        <button type="submit">{t('admin.applyFilters')}</button>
+      </form>
+      <div className="row-buttons">
+        <button type="button" onClick={() => void verify()} data-testid="audit-verify">
+          {t('admin.auditVerify')}
+        </button>
+        <a href={apiUrl('/api/v1/audit/export')} download>
+          {t('admin.auditExport')}
+        </a>
+      </div>
+      {verdict && (
+        <p role="status" className={verdict.ok ? 'ok' : 'error'} data-testid="audit-verdict">
+          {verdict.text}
+        </p>
+      )}
+      {error !== null && <ErrorMessage error={error} />}
+      <ResourceView resource={page} feature={t('admin.audit')}>
+        {(data) => (
+          <>
+            <table className="table" data-testid="audit">
+              <thead>
+                <tr>
+                  <th scope="col">#</th>
+                  <th scope="col">{t('admin.auditWhen')}</th>
+                  <th scope="col">{t('admin.auditWho')}</th>
+                  <th scope="col">{t('admin.auditAction')}</th>
+                  <th scope="col">{t('admin.auditOutcome')}</th>
+                  <th scope="col">{t('admin.auditRecord')}</th>
+                  <th scope="col">{t('admin.auditFrom')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.items.map((e) => (
+                  <tr key={e.seq} data-action={e.action}>
                     <td>{e.seq}</td>
                     <td>{formatDateTime(e.at, lng)}</td>
-                    <td>{e.actor ?? '—'}</td>
-                    <td>{e.action}</td>
-                    <td>{e.record ?? '—'}</td>
-                    <td>{e.from ?? '—'}</td>
+                    <td>{e.actor ? e.actor.name : '—'}</td>
+                    <td>
+                      <code>{e.action}</code>
+                    </td>
+                    <td>{e.outcome}</td>
+                    <td>{e.target ? `${e.target.type} ${e.target.id}` : '—'}</td>
+                    <td>{e.ip ?? '—'}</td>
                   </tr>
                 ))}
-            </tbody>
-          </table>
-          {data.next && (
-            <button type="button" onClick={() => setCursor(data.next)}>
-              {t('common.next')}
-            </button>
-          )}
-        </>
-      )}
-    </ResourceView>
+              </tbody>
+            </table>
+            <div className="row-buttons">
+              {before !== null && (
+                <button type="button" onClick={() => setBefore(null)}>
+                  {t('admin.newest')}
+                </button>
+              )}
+              {data.nextBefore !== null && (
+                <button type="button" onClick={() => setBefore(data.nextBefore)}>
+                  {t('admin.older')}
+                </button>
+              )}
+            </div>
+          </>
+        )}
+      </ResourceView>
+    </>
   );
 }
 

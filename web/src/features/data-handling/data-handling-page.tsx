@@ -5,21 +5,46 @@
  */
 import type { ReactNode } from 'react';
 import { getAbout, type About } from '../../api/admin';
+import type { AuthConfig } from '../../api/auth';
+import { useServer } from '../../app/server-context';
 import { useResource } from '../../app/use-resource';
 import { ResourceView } from '../../components/resource-view';
 import { useI18n } from '../../i18n/i18n';
 
 export default function DataHandlingPage() {
   const { t } = useI18n();
+  const { auth, capabilities } = useServer();
   const resource = useResource((s) => getAbout(s), []);
   return (
     <div className="page data-handling" data-testid="data-handling">
       <h2>{t('data.title')}</h2>
       <ResourceView resource={resource} feature={t('data.title')}>
-        {(d) => <Facts d={d} />}
+        {(d) => <Facts d={withAuthFacts(d, auth, capabilities?.has('get', '/audit') ?? null)} />}
       </ResourceView>
     </div>
   );
+}
+
+/**
+ * Fills what /about does not (yet) report from the sign-in configuration (GET /auth/config): the
+ * mode decides who can reach the server and how people sign in; the audit API's presence says
+ * whether access is audited. Facts /about reports itself always win.
+ */
+function withAuthFacts(d: About, auth: AuthConfig | null, auditApi: boolean | null): About {
+  if (!auth) return d;
+  const single = auth.mode === 'single-user';
+  const identity: About['identity'] = single
+    ? { kind: 'none' }
+    : auth.methods.oidc
+      ? { kind: 'oidc', issuer: null }
+      : { kind: 'local' };
+  return {
+    ...d,
+    identity: d.identity ?? identity,
+    network: d.network ?? { host: window.location.host, loopbackOnly: single },
+    ...(d.audit || auditApi === null ? {} : { audit: { enabled: auditApi } }),
+    ...(d.roles || single ? {} : { roles: ['viewer', 'analyst', 'reviewer', 'admin'] }),
+  };
 }
 
 function Section({ title, children }: { title: string; children: ReactNode }) {
@@ -119,7 +144,7 @@ function Facts({ d }: { d: About }) {
         ) : (
           <p>
             {d.identity.kind === 'oidc'
-              ? t('data.identityOidc', { issuer: d.identity.issuer ?? '' })
+              ? t('data.identityOidc')
               : d.identity.kind === 'local'
                 ? t('data.identityLocal')
                 : t('data.identityNone')}
