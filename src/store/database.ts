@@ -88,7 +88,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<StoreD
   };
   if (options.migrate !== false) {
     try {
-      await migrateToLatest(db);
+      await migrateToLatest(db, dialect);
     } catch (err) {
       await db.destroy();
       if (err instanceof AppError) throw err;
@@ -98,12 +98,20 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<StoreD
   return store;
 }
 
-export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect = 'sqlite'): Promise<string[]> {
+  // Kysely looks for its bookkeeping tables in every schema it can see; on a PostgreSQL server
+  // where another schema (another tenant, a test) already holds them it would skip creating
+  // its own and then fail on "relation schema_migrations_lock does not exist". Pin the schema.
+  const migrationTableSchema =
+    dialect === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+      : undefined;
   const migrator = new Migrator({
     db,
     provider: migrationProvider,
     migrationTableName: 'schema_migrations',
     migrationLockTableName: 'schema_migrations_lock',
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error('migration failed', { cause: error });

@@ -73,8 +73,27 @@ export class ProfilesRepository {
   }
 
   /** Creates the profile unless one of that name exists (for bundled defaults). */
-  async ensure(input: ProfileInput): Promise<CalibrationProfile> {
-    return (await this.find(input.name)) ?? this.create(input);
+  async ensure(input: ProfileInput, now = new Date()): Promise<CalibrationProfile> {
+    const existing = await this.find(input.name);
+    if (existing) return existing;
+    // Replicas starting together on one database race here: the loser's insert does nothing.
+    const stamp = now.toISOString();
+    await this.db
+      .insertInto('profiles')
+      .values({
+        id: randomUUID(),
+        name: input.name,
+        microscope: input.microscope,
+        camera: input.camera,
+        objective: input.objective,
+        microns_per_pixel: input.micronsPerPixel,
+        notes: input.notes ?? '',
+        created_at: stamp,
+        updated_at: stamp,
+      })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    return (await this.find(input.name))!;
   }
 
   async update(id: string, input: ProfileInput, now = new Date()): Promise<CalibrationProfile> {

@@ -8,8 +8,16 @@ export default class SummaryReporter implements Reporter {
     let failed = unhandledErrors.length;
     let skipped = 0;
     for (const mod of testModules) {
-      // A module that failed to load has no tests but must still count as a failure.
-      if (mod.state() === 'failed' && [...mod.children.allTests()].length === 0) failed += 1;
+      // A module that failed to load, or a suite whose beforeAll threw, leaves its tests skipped
+      // rather than failed; each such module or suite must still count as a failure.
+      const failedTests = [...mod.children.allTests()].filter((t) => t.result().state === 'failed').length;
+      const failedSuites = [...mod.children.allSuites()].filter(
+        (suite) =>
+          suite.state() === 'failed' &&
+          ![...suite.children.allTests()].some((t) => t.result().state === 'failed'),
+      ).length;
+      if (mod.state() === 'failed' && failedTests === 0 && failedSuites === 0) failed += 1;
+      failed += failedSuites;
       for (const test of mod.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') passed += 1;
