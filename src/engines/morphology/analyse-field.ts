@@ -83,6 +83,8 @@ export interface FieldAnalysis {
   readonly assessable: { readonly ok: boolean; readonly reason?: LocalisedText };
   readonly differential?: DifferentialEntry[];
   readonly stages: Record<string, number>;
+  /** CPU milliseconds per stage (process CPU time: steadier than wall time on a shared machine). */
+  readonly stageCpu: Record<string, number>;
   readonly layers?: FieldLayers;
   /** Field-level facts behind the result (stain vectors, thresholds, counts). */
   readonly notes: Record<string, number | string>;
@@ -95,15 +97,29 @@ const MIN_THRESHOLD_OD = 0.1;
 /** Noise above this (summed OD) means the field has no usable signal. */
 const MAX_NOISE_OD = 0.09;
 
-function createStageTimer(): { mark: (name: string) => void; stages: Record<string, number> } {
+/**
+ * Wall time per stage, and the process's CPU time per stage: on a shared machine the CPU time is
+ * what the stage itself cost (wall time also counts the time other processes held the core).
+ */
+function createStageTimer(): {
+  mark: (name: string) => void;
+  stages: Record<string, number>;
+  stageCpu: Record<string, number>;
+} {
   const stages: Record<string, number> = {};
+  const stageCpu: Record<string, number> = {};
   let last = performance.now();
+  let lastCpu = process.cpuUsage();
   return {
     stages,
+    stageCpu,
     mark(name) {
       const now = performance.now();
+      const cpu = process.cpuUsage();
       stages[name] = Math.round((now - last) * 100) / 100;
+      stageCpu[name] = Math.round((cpu.user + cpu.system - lastCpu.user - lastCpu.system) / 10) / 100;
       last = now;
+      lastCpu = cpu;
     },
   };
 }
@@ -334,6 +350,17 @@ function toBox(
   ];
 }
 
+const FINE_BUFFERS: (Float32Array | null)[] = [null, null];
+/** A reused full-resolution map (a fresh one when the caller keeps the layers). */
+function fineBuffer(slot: number, size: number, fresh: boolean | undefined): Float32Array {
+  if (fresh) return new Float32Array(size);
+  const current = FINE_BUFFERS[slot];
+  if (current && current.length === size) return current;
+  const created = new Float32Array(size);
+  FINE_BUFFERS[slot] = created;
+  return created;
+}
+
 const round = (v: number, digits = 2): number => {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
@@ -361,6 +388,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     scale: { micronsPerPixel: given, source: givenSource },
     assessable: { ok: false, reason: why },
     stages: timer.stages,
+    stageCpu: timer.stageCpu,
     notes,
   });
   // Too little field to see arrangements or a background in: under 48 pixels or 8 µm on a side.
@@ -415,8 +443,11 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     coarseMask,
   );
   const components = labelComponents(coarseMask, coarse.width, coarse.height);
-  const od = coarseStep === 1 ? coarseOd : new Float32Array(work.width * work.height);
-  const smoothed = coarseStep === 1 ? coarseSmoothed : new Float32Array(work.width * work.height);
+  // Full-resolution maps are written box by box (only around objects) and read only where written,
+  // so the two 12 MB buffers of a 2048x1536 field are kept for the next field, not reallocated.
+  const od = coarseStep === 1 ? coarseOd : fineBuffer(0, work.width * work.height, options.keepLayers);
+  const smoothed =
+    coarseStep === 1 ? coarseSmoothed : fineBuffer(1, work.width * work.height, options.keepLayers);
   timer.mark('segment');
   let covered = 0;
   for (let k = 0; k < components.count; k++) covered += components.area[k];
@@ -451,15 +482,28 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     );
 
   // Red cells, found on their own at low contrast; they also give the scale when none was given.
-  const coarseProbe = coarseStep === 1 ? probe : createStainProbe(coarse, coarseSampler, stains);
+  // A red cell is 7.5 µm across: at 0.4 µm/px it still spans some 19 pixels, so on large fields the
+  // search runs on a further halved copy (a quarter of the coarse pixels to blur, label and split).
   const coarseMpp = workMpp ? workMpp * coarseStep : null;
+  const redHalf = coarse.width * coarse.height > 400_000 && (coarseMpp === null || coarseMpp <= 0.25);
+  const redStep = coarseStep * (redHalf ? 2 : 1);
+  const red = redHalf ? downscaleWorking(coarse, 2) : coarse;
+  const redSampler = redHalf
+    ? createBackgroundSampler({ ...background, block: background.block / 2 }, red.width)
+    : coarseSampler;
+  const redOd = redHalf ? computeOpticalDensity(red, redSampler) : coarseOd;
+  const redProbe =
+    redHalf || coarseStep !== 1 ? createStainProbe(red, redSampler, stains) : probe;
+  const redMpp = workMpp ? workMpp * redStep : null;
   const redDiscs = findRedCells(
-    coarseOd,
-    coarse.width,
-    coarse.height,
+    redOd,
+    red.width,
+    red.height,
     stains.backgroundOd + Math.max(1.5 * stains.noiseOd, 0.045),
-    coarseMpp ? 4.2 / coarseMpp : Math.max(10, Math.min(coarse.width, coarse.height) / 40),
-    coarseProbe,
+    redMpp ? 4.2 / redMpp : Math.max(10, Math.min(red.width, red.height) / 40),
+    redProbe,
+    // Smoothing over about a micrometre.
+    redMpp ? Math.max(1, Math.round(0.5 / redMpp)) : 2,
   );
   timer.mark('redCells');
 
@@ -614,10 +658,13 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     for (let y = y0; y <= y1; y++) {
       for (let x = x0; x <= x1; x++) {
         const p = y * work.width + x;
-        if (
-          smoothed[p] > threshold &&
-          coarseOwner(components.labels, coarse.width, coarse.height, x >> 1, y >> 1) === k
-        )
+        if (!(smoothed[p] > threshold)) continue;
+        // The coarse pixel's own label in the common case; its neighbours' at the rim.
+        const own =
+          x >> 1 < coarse.width && y >> 1 < coarse.height
+            ? components.labels[(y >> 1) * coarse.width + (x >> 1)]
+            : -1;
+        if ((own >= 0 ? own : coarseOwner(components.labels, coarse.width, coarse.height, x >> 1, y >> 1)) === k)
           local[(y - y0) * w + (x - x0)] = 1;
       }
     }
@@ -659,7 +706,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
         .filter(
           (d) => !d.edge && d.roundness >= 0.8 && d.aspect <= 1.25 && d.stainRatio < 0.45 && d.meanOd < 0.75,
         )
-        .map((d) => d.diameterPx * coarseStep),
+        .map((d) => d.diameterPx * redStep),
     );
     if (estimate) {
       mpp = estimate.micronsPerPixel;
@@ -852,12 +899,20 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
 
   const detections: Detection[] = [];
   const reportMpp = mpp;
-  for (const cell of cells) {
+  const budsOf = new Map<number, AnalysedCell[]>();
+  for (const c of cells) {
+    if (c.mergedInto < 0) continue;
+    const list = budsOf.get(c.mergedInto);
+    if (list) list.push(c);
+    else budsOf.set(c.mergedInto, [c]);
+  }
+  for (let ci = 0; ci < cells.length; ci++) {
+    const cell = cells[ci];
     if (cell.mergedInto >= 0 || !cell.morphotype) continue;
     let m = cell.measure;
     // A budding yeast's box covers its buds.
-    const buds = cells.filter((c) => c.mergedInto >= 0 && cells[c.mergedInto] === cell);
-    if (buds.length) {
+    const buds = budsOf.get(ci);
+    if (buds) {
       m = {
         ...m,
         x0: Math.min(m.x0, ...buds.map((b) => b.measure.x0)),
@@ -893,14 +948,14 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   }
   // Faint red cells the organism threshold did not reach (those it did are already boxed).
   if (mpp) {
-    const scale = mpp * coarseStep;
+    const scale = mpp * redStep;
     const redBoxes = detections.filter((d) => d.morphotype === 'rbc').map((d) => d.box);
     for (const d of redDiscs) {
       const across = d.diameterPx * scale;
       if (d.stainRatio >= 0.45 || d.meanOd >= 0.75 || d.roundness < 0.6 || across < 4.2 || across > 10.5)
         continue;
       if (Math.max(d.x1 - d.x0 + 1, d.y1 - d.y0 + 1) * scale > 11.5) continue;
-      const k = factor * coarseStep;
+      const k = factor * redStep;
       const box: [number, number, number, number] = [
         Math.max(0, d.x0 * k),
         Math.max(0, d.y0 * k),
@@ -945,6 +1000,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     assessable: { ok: true },
     differential,
     stages: timer.stages,
+    stageCpu: timer.stageCpu,
     notes,
     ...(options.keepLayers
       ? {
