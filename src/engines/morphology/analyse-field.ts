@@ -38,7 +38,13 @@ import {
   type StainModel,
   type StainProbe,
 } from './stain.js';
-import { splitAtWaist, splitByDensity, splitInHalf, splitObject } from './watershed.js';
+import {
+  distanceTransform,
+  splitAtWaist,
+  splitByDensity,
+  splitInHalf,
+  splitObject,
+} from './watershed.js';
 import {
   chooseWorkingFactor,
   downscaleRaster,
@@ -167,6 +173,20 @@ interface RawCell {
   readonly roundness: number;
 }
 
+/** Crystal-violet share of a sample of pixels (up to ~200). */
+function sampledStainRatio(pixels: ArrayLike<number>, probe: StainProbe): number {
+  const amounts = new Float64Array(2);
+  let cv = 0;
+  let saf = 0;
+  const step = Math.max(1, Math.floor(pixels.length / 200));
+  for (let i = 0; i < pixels.length; i += step) {
+    probe.at(pixels[i], amounts);
+    cv += Math.max(0, amounts[0]);
+    saf += Math.max(0, amounts[1]);
+  }
+  return cv / (cv + saf || 1);
+}
+
 /**
  * A fibrin or protein strand: a long, thin, pink thread. Gram-negative rods lie singly or two end to
  * end (≤ ~6.5 µm); a thin safranin-stained object reaching across 9 µm or more is not one of them.
@@ -177,16 +197,81 @@ function isStrand(pixels: Int32Array, width: number, mpp: number, probe: StainPr
   if (extentUm < 9) return false;
   const meanWidthUm = (pixels.length * mpp * mpp) / extentUm;
   if (meanWidthUm > 1.4) return false;
-  const amounts = new Float64Array(2);
-  let cv = 0;
-  let saf = 0;
-  const step = Math.max(1, Math.floor(pixels.length / 200));
-  for (let i = 0; i < pixels.length; i += step) {
-    probe.at(pixels[i], amounts);
-    cv += Math.max(0, amounts[0]);
-    saf += Math.max(0, amounts[1]);
+  return sampledStainRatio(pixels, probe) < 0.45;
+}
+
+/**
+ * Strands that wander, curl or run into a white cell or a red cell are not thin across their
+ * bounding box, but every pixel of them lies within 0.85 µm of their outline (fibrin is up to ~1.5 µm
+ * wide; the plumpest rods are 1 µm). The object is opened
+ * (distance transform: the thick parts, grown back by the same radius); what the opening removes
+ * falls into thin pieces, and thin pink pieces reaching across 9 µm are strands. Returns the object
+ * without them, or null when it holds none.
+ */
+function stripStrands(
+  pixels: Int32Array,
+  width: number,
+  mpp: number,
+  probe: StainProbe,
+): Int32Array | null {
+  const b = boundsOf(pixels, width);
+  if (Math.hypot(b.x1 - b.x0 + 1, b.y1 - b.y0 + 1) * mpp < 9) return null;
+  const w = b.x1 - b.x0 + 3;
+  const h = b.y1 - b.y0 + 3;
+  const mask = new Uint8Array(w * h);
+  const local = new Int32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) {
+    const p = pixels[i];
+    const q = (((p / width) | 0) - b.y0 + 1) * w + ((p % width) - b.x0 + 1);
+    local[i] = q;
+    mask[q] = 1;
   }
-  return cv / (cv + saf || 1) < 0.45;
+  // Red cells' pale centres are filled first: a ring of red cells is not a thread.
+  const solid = mask.slice();
+  for (let q = 0; q < solid.length; q++) solid[q] ^= 1;
+  const holes = labelComponents(solid, w, h);
+  solid.set(mask);
+  for (let k = 0; k < holes.count; k++) {
+    if (holes.x0[k] === 0 || holes.y0[k] === 0 || holes.x1[k] === w - 1 || holes.y1[k] === h - 1) continue;
+    for (let i = holes.offsets[k]; i < holes.offsets[k + 1]; i++) solid[holes.pixels[i]] = 1;
+  }
+  const radius2 = (0.85 / mpp) ** 2;
+  const inside = distanceTransform(solid, w, h);
+  // Thick pixels, then everything within the radius of one (the opening).
+  const notThick = new Uint8Array(w * h).fill(1);
+  let thickCount = 0;
+  for (let q = 0; q < inside.length; q++)
+    if (solid[q] && inside[q] > radius2) {
+      notThick[q] = 0;
+      thickCount++;
+    }
+  const near = thickCount > 0 ? distanceTransform(notThick, w, h) : null;
+  const thin = new Uint8Array(w * h);
+  let thinCount = 0;
+  for (let i = 0; i < local.length; i++) {
+    const q = local[i];
+    if (!near || near[q] > radius2) {
+      thin[q] = 1;
+      thinCount++;
+    }
+  }
+  if (thinCount < 9 / mpp) return null;
+  const parts = labelComponents(thin, w, h);
+  const drop = new Uint8Array(w * h);
+  let dropped = 0;
+  for (let k = 0; k < parts.count; k++) {
+    const extentUm = Math.hypot(parts.x1[k] - parts.x0[k] + 1, parts.y1[k] - parts.y0[k] + 1) * mpp;
+    if (extentUm < 9) continue;
+    const global = toGlobal(parts, k, w, b.x0 - 1, b.y0 - 1, width);
+    if (sampledStainRatio(global, probe) >= 0.45) continue;
+    for (let i = parts.offsets[k]; i < parts.offsets[k + 1]; i++) drop[parts.pixels[i]] = 1;
+    dropped += parts.area[k];
+  }
+  if (dropped === 0) return null;
+  const kept = new Int32Array(pixels.length - dropped);
+  let n = 0;
+  for (let i = 0; i < local.length; i++) if (!drop[local[i]]) kept[n++] = pixels[i];
+  return kept;
 }
 
 /** A filled, round, smooth disc: bounding-box fill close to an ellipse's, aspect under 1.3. */
@@ -569,11 +654,20 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       roundness,
     });
   };
-  const processRegion = (component: number, pixels: Int32Array, base: number, depth: number): void => {
+  const processRegion = (component: number, region: Int32Array, base: number, depth: number): void => {
+    let pixels = region;
     // A fibrin strand is one long thread at the detection threshold, however its density varies.
     if (depth === 0 && workMpp && isStrand(pixels, work.width, workMpp, probe)) {
       notes.strands = Number(notes.strands ?? 0) + 1;
       return;
+    }
+    if (depth === 0 && workMpp) {
+      const rest = stripStrands(pixels, work.width, workMpp, probe);
+      if (rest) {
+        notes.strands = Number(notes.strands ?? 0) + 1;
+        if (rest.length < 3) return;
+        pixels = rest;
+      }
     }
     // A robust peak: where cells overlap their densities add, and the true maximum would cut
     // the cells themselves away.
@@ -756,7 +850,9 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   }));
   timer.mark('classify');
 
-  // Budding yeast: a bud and its mother are one organism.
+  // Budding yeast: a bud and its mother are one organism. A small bud is narrower than the yeast
+  // threshold and reads as a violet coccus or short rod on its own; lying on its mother (same
+  // object), it is her bud.
   const yeastByComponent = new Map<number, number[]>();
   cells.forEach((c, i) => {
     if (c.cls.kind !== 'yeast') return;
@@ -764,6 +860,18 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     if (list) list.push(i);
     else yeastByComponent.set(c.measure.component, [i]);
   });
+  // …but only one or two of them: many violet cells on a "yeast" are a cluster of cocci, part of
+  // which read as one large cell.
+  const budLike = new Map<number, number[]>();
+  cells.forEach((c, i) => {
+    if (c.cls.gram !== 'positive' || (c.cls.kind !== 'coccus' && c.cls.kind !== 'rod')) return;
+    if (!yeastByComponent.has(c.measure.component)) return;
+    const list = budLike.get(c.measure.component);
+    if (list) list.push(i);
+    else budLike.set(c.measure.component, [i]);
+  });
+  for (const [component, list] of budLike)
+    if (list.length <= 2) yeastByComponent.get(component)!.push(...list);
   for (const list of yeastByComponent.values()) {
     if (list.length < 2) continue;
     list.sort((a, b) => cells[b].measure.areaPx - cells[a].measure.areaPx);
@@ -897,6 +1005,33 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   for (const i of indices((c) => c.cls.kind === 'rbc')) cells[i].morphotype = 'rbc';
   timer.mark('arrangement');
 
+  // How much each organism looks like one, read against its field (the detection's score):
+  // a smooth, filled outline; not much fainter than the rest of its morphotype; a Gram-negative not
+  // thinner than the thinnest coccobacillus, a coccobacillus not thread-like; and a morphotype that
+  // holds a real share of the field's organisms — a handful of odd objects in a field of something
+  // else is more often precipitate, a strand's fragment or a split cell than a second organism.
+  const organismCells = cells.filter((c) => c.mergedInto < 0 && c.morphotype && c.morphotype !== 'rbc');
+  const byMorphotype = new Map<MorphotypeKey, number[]>();
+  for (const c of organismCells) {
+    const list = byMorphotype.get(c.morphotype!);
+    if (list) list.push(c.measure.peakOd);
+    else byMorphotype.set(c.morphotype!, [c.measure.peakOd]);
+  }
+  const medianDensity = new Map<MorphotypeKey, number>();
+  for (const [m, list] of byMorphotype) medianDensity.set(m, list.sort((a, b) => a - b)[list.length >> 1]);
+  const clamp01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
+  const plausibility = (cell: AnalysedCell): number => {
+    const m = cell.morphotype!;
+    if (m === 'rbc') return 1;
+    let f = clamp01((cell.measure.fill - 0.6) / 0.25);
+    if (m === 'gnr' || m === 'gncb' || m === 'gnc') f *= clamp01((cell.cls.widthUm - 0.2) / 0.18);
+    if (m === 'gncb') f *= clamp01((3.6 - cell.cls.aspectRatio) / 1.2);
+    f *= clamp01(cell.measure.peakOd / (0.7 * (medianDensity.get(m) ?? cell.measure.peakOd)));
+    const share = (byMorphotype.get(m)?.length ?? 0) / Math.max(1, organismCells.length);
+    f *= clamp01(0.4 + (share / 0.25) * 0.6);
+    return f;
+  };
+
   const detections: Detection[] = [];
   const reportMpp = mpp;
   const budsOf = new Map<number, AnalysedCell[]>();
@@ -940,7 +1075,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     detections.push({
       box: toBox(m, factor, image.width, image.height),
       label: topLabelForMorphotype(cell.morphotype),
-      score: round(0.4 + 0.6 * cls.confidence, 3),
+      score: round(0.3 * (0.4 + 0.6 * cls.confidence) + 0.7 * plausibility(cell), 3),
       morphotype: cell.morphotype,
       gram: cls.gram,
       explanation,
