@@ -81,6 +81,8 @@ export interface AnalysedCell {
   groupSize: number;
   /** Merged into another cell (a bud into its mother). */
   mergedInto: number;
+  /** Field-level doubt about this cell being an organism (1: none), with the reason. */
+  doubt?: { factor: number; reason: string };
 }
 
 export interface FieldAnalysis {
@@ -100,6 +102,11 @@ const reason = (en: string, ja: string): LocalisedText => ({ en, ja });
 
 /** Absolute floor for the segmentation threshold (summed log10 OD), above sensor noise on clean fields. */
 const MIN_THRESHOLD_OD = 0.1;
+/**
+ * Organisms scoring below this are left out of the result: the score is 0.3 × the Gram and shape
+ * margins + 0.7 × how plausible the object is as an organism in its field (see the detections stage).
+ */
+const MIN_REPORTED_SCORE = 0.45;
 /** Noise above this (summed OD) means the field has no usable signal. */
 const MAX_NOISE_OD = 0.09;
 
@@ -218,6 +225,10 @@ function stripStrands(
   if (Math.hypot(b.x1 - b.x0 + 1, b.y1 - b.y0 + 1) * mpp < 9) return null;
   const w = b.x1 - b.x0 + 3;
   const h = b.y1 - b.y0 + 3;
+  // A thread reaching across 9 µm leaves most of its box empty; compact objects (red cells side by
+  // side, a cluster) and mostly violet ones (chains, clusters) are not worth two distance transforms.
+  if (pixels.length > 0.45 * (w - 2) * (h - 2)) return null;
+  if (sampledStainRatio(pixels, probe) >= 0.6) return null;
   const mask = new Uint8Array(w * h);
   const local = new Int32Array(pixels.length);
   for (let i = 0; i < pixels.length; i++) {
@@ -918,6 +929,26 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
         };
     }
   }
+  // Coryneforms, Listeria and Bacillus show coccoid forms, and palisades or boxcar chains that the
+  // splits cut into short pieces: in a field where Gram-positive rods are a large population, violet
+  // "cocci" no wider than those rods are read as the rods' own forms, not as a second organism.
+  const gpRods = indices((c) => c.cls.gram === 'positive' && c.cls.kind === 'rod');
+  const gpRound = indices((c) => c.cls.gram === 'positive' && c.cls.kind === 'coccus');
+  if (gpRods.length >= 10 && gpRods.length >= 0.5 * gpRound.length && gpRound.length > 0) {
+    const median = (list: number[]): number => {
+      const v = list.map((i) => cells[i].cls.widthUm).sort((a, b) => a - b);
+      return v[v.length >> 1];
+    };
+    const rodWidth = median(gpRods);
+    if (median(gpRound) <= 1.15 * rodWidth) {
+      notes.coccoidRodForms = gpRound.length;
+      for (const i of gpRound) {
+        const c = cells[i];
+        if (c.cls.widthUm > 1.3 * rodWidth) continue;
+        c.cls = { ...c.cls, kind: 'rod', reasons: [...c.cls.reasons, "coccoid form of the field's Gram-positive rods"] };
+      }
+    }
+  }
   // Cocci that touch in a group are one organism's cells: the group's majority Gram call holds for
   // each member (a few over-decolorised cells of a staphylococcal cluster stay Gram-positive).
   const cocci = indices((c) => c.cls.kind === 'coccus');
@@ -955,6 +986,16 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       }
     }
     notes.cocciEvidence = JSON.stringify(cocciReading.evidence);
+    // Staphylococci, streptococci, enterococci and pneumococci divide into pairs, chains and
+    // clusters. A "population" of violet cocci lying almost all alone is more likely crystal-violet
+    // precipitate (specks of coccal size); its lone members are doubted.
+    const { singles } = cocciReading.evidence;
+    if (singles >= 3 && singles >= 0.6 * gpc.length) {
+      notes.isolatedVioletSpecks = singles;
+      for (const i of gpc)
+        if (cells[i].arrangement === 'single')
+          cells[i].doubt = { factor: 0.3, reason: 'lone violet coccus in a field of lone cocci: possibly stain precipitate' };
+    }
   }
   // Small Gram-negative forms are one population too: Neisseria-like beans are wider (≥ 0.6 µm)
   // than Haemophilus-like coccobacilli (0.3–0.5 µm), which a per-cell reading often confuses.
@@ -1020,16 +1061,33 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   const medianDensity = new Map<MorphotypeKey, number>();
   for (const [m, list] of byMorphotype) medianDensity.set(m, list.sort((a, b) => a - b)[list.length >> 1]);
   const clamp01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
-  const plausibility = (cell: AnalysedCell): number => {
+  const plausibility = (cell: AnalysedCell): { factor: number; doubts: string[] } => {
     const m = cell.morphotype!;
-    if (m === 'rbc') return 1;
-    let f = clamp01((cell.measure.fill - 0.6) / 0.25);
-    if (m === 'gnr' || m === 'gncb' || m === 'gnc') f *= clamp01((cell.cls.widthUm - 0.2) / 0.18);
-    if (m === 'gncb') f *= clamp01((3.6 - cell.cls.aspectRatio) / 1.2);
-    f *= clamp01(cell.measure.peakOd / (0.7 * (medianDensity.get(m) ?? cell.measure.peakOd)));
+    const doubts: string[] = [];
+    if (m === 'rbc') return { factor: 1, doubts };
+    const part = (value: number, why: string): number => {
+      if (value < 0.75) doubts.push(why);
+      return value;
+    };
+    let f = part(clamp01((cell.measure.fill - 0.6) / 0.25), `ragged outline (fill ${cell.measure.fill.toFixed(2)})`);
+    if (m === 'gnr' || m === 'gncb' || m === 'gnc')
+      f *= part(clamp01((cell.cls.widthUm - 0.2) / 0.18), 'thinner than any Gram-negative organism');
+    if (m === 'gncb')
+      f *= part(clamp01((3.6 - cell.cls.aspectRatio) / 1.2), 'thread-like for a coccobacillus');
+    f *= part(
+      clamp01(cell.measure.peakOd / (0.7 * (medianDensity.get(m) ?? cell.measure.peakOd))),
+      'fainter than the rest of its morphotype',
+    );
     const share = (byMorphotype.get(m)?.length ?? 0) / Math.max(1, organismCells.length);
-    f *= clamp01(0.4 + (share / 0.25) * 0.6);
-    return f;
+    f *= part(
+      clamp01(0.4 + (share / 0.25) * 0.6),
+      `few of its kind in this field (${Math.round(100 * share)} % of organisms)`,
+    );
+    if (cell.doubt) {
+      f *= cell.doubt.factor;
+      doubts.push(cell.doubt.reason);
+    }
+    return { factor: f, doubts };
   };
 
   const detections: Detection[] = [];
@@ -1057,6 +1115,13 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       };
     }
     const { cls } = cell;
+    const { factor: plausible, doubts } = plausibility(cell);
+    const score = 0.3 * (0.4 + 0.6 * cls.confidence) + 0.7 * plausible;
+    // What the engine doubts more than it believes is not reported (nor counted in the finding).
+    if (cell.morphotype !== 'rbc' && score < MIN_REPORTED_SCORE) {
+      notes.doubtfulNotReported = Number(notes.doubtfulNotReported ?? 0) + 1;
+      continue;
+    }
     const explanation: NonNullable<Detection['explanation']> & { density?: number; fill?: number } = {
       stainRatio: round(m.stainRatio, 3),
       density: round(m.peakOd, 3),
@@ -1065,7 +1130,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       shape: cls.kind,
       arrangement: cell.arrangement,
       groupSize: cell.groupSize,
-      reasons: cls.reasons,
+      reasons: doubts.length ? [...cls.reasons, ...doubts.map((d) => `doubt: ${d}`)] : cls.reasons,
     };
     if (reportMpp) {
       explanation.lengthUm = round(cls.lengthUm, 2);
@@ -1075,7 +1140,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     detections.push({
       box: toBox(m, factor, image.width, image.height),
       label: topLabelForMorphotype(cell.morphotype),
-      score: round(0.3 * (0.4 + 0.6 * cls.confidence) + 0.7 * plausibility(cell), 3),
+      score: round(score, 3),
       morphotype: cell.morphotype,
       gram: cls.gram,
       explanation,
