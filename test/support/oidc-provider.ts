@@ -34,7 +34,7 @@ export interface TestProvider {
 }
 
 export async function startTestProvider(
-  options: { redirectUri?: string; clientId?: string } = {},
+  options: { redirectUri?: string; clientId?: string; clientSecret?: string } = {},
 ): Promise<TestProvider> {
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const signingJwk: JWK = {
@@ -50,7 +50,7 @@ export async function startTestProvider(
   const state: TestProvider = {
     issuer,
     clientId: options.clientId ?? 'gramscope',
-    clientSecret: 'provider-client-secret-4f1b2c9d7e',
+    clientSecret: options.clientSecret ?? 'provider-client-secret-4f1b2c9d7e',
     redirectUri: options.redirectUri ?? 'https://gramscope.test/api/v1/auth/oidc/callback',
     accounts: new Map(),
     nextLogin: { accountId: '', amr: ['pwd'] },
