@@ -3,6 +3,7 @@ import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-specimens-reviews-deliveries.js';
 import * as m0003 from './0003-models.js';
 import * as m0004 from './0004-security.js';
+import * as m0005 from './0005-model-activations.js';
 
 /**
  * Migrations in order, imported statically so they work from sources and from the build alike.
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-specimens-reviews-deliveries': m0002,
   '0003-models': m0003,
   '0004-security': m0004,
+  '0005-model-activations': m0005,
 };
 
 export const migrationProvider: MigrationProvider = {
