@@ -82,6 +82,17 @@ export function publicUser(user: UserSecrets | User): User {
 export const USERNAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$';
 const USERNAME = new RegExp(USERNAME_PATTERN);
 
+/**
+ * Display names and e-mail addresses also come from identity-provider claims, which no schema of
+ * ours has checked: control characters (CR/LF included) are replaced so that no screen, export or
+ * log line built from them can be forged.
+ */
+function plainText(value: string, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  const cleaned = value.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  return cleaned.trim().slice(0, max);
+}
+
 export function normaliseUsername(username: string): string {
   return username.trim().toLowerCase();
 }
@@ -109,8 +120,8 @@ export class UsersRepository {
     const row: Row = {
       id: randomUUID(),
       username,
-      display_name: input.displayName.slice(0, 200) || username,
-      email: input.email ?? null,
+      display_name: plainText(input.displayName, 200) || username,
+      email: input.email ? plainText(input.email, 200) : null,
       role: input.role,
       claims_role: input.claimsRole ?? 'none',
       source: input.source,
@@ -197,8 +208,9 @@ export class UsersRepository {
     now: string,
   ): Promise<void> {
     const set: Partial<Row> = { updated_at: now };
-    if (changes.displayName !== undefined) set.display_name = changes.displayName;
-    if (changes.email !== undefined) set.email = changes.email;
+    if (changes.displayName !== undefined) set.display_name = plainText(changes.displayName, 200);
+    if (changes.email !== undefined)
+      set.email = changes.email === null ? null : plainText(changes.email, 200);
     if (changes.role !== undefined) set.role = changes.role;
     if (changes.claimsRole !== undefined) set.claims_role = changes.claimsRole;
     if (changes.disabled !== undefined) set.disabled = changes.disabled ? 1 : 0;

@@ -3,6 +3,7 @@ import { registerAudit } from './audit.command.js';
 import { registerAnalyze } from './analyze.command.js';
 import { registerBackup } from './backup.command.js';
 import { registerRestore } from './restore.command.js';
+import { registerRetention } from './retention.command.js';
 import { registerBench } from './bench.command.js';
 import { registerModels } from './models.command.js';
 import { registerReport } from './report.command.js';
@@ -23,5 +24,6 @@ export function registerCommands(program: Command): void {
   registerEvalCommand(program);
   registerBackup(program);
   registerRestore(program);
+  registerRetention(program);
   registerModels(program);
 }
