@@ -233,10 +233,10 @@ export class SecurityService {
   ): Promise<{ token: string; principal: Principal; session: SessionRecord }> {
     if (!this.localAccounts) throw new AppError('ERR_FORBIDDEN', 'Local accounts are not enabled');
     const keys = LoginThrottle.keys(input.username, origin.ip);
-    await this.throttle.assertAllowed(keys);
+    // Counted before anything is checked; handed back below when the attempt was not a failure.
+    await this.throttle.reserve(keys);
     const user = await this.users.findByUsername(input.username);
     const fail = async (reason: string): Promise<never> => {
-      await this.throttle.recordFailure(keys);
       await this.audit.record({
         action: 'auth.login',
         outcome: 'failure',
@@ -259,7 +259,11 @@ export class SecurityService {
     const amr = ['pwd'];
     if (user.totpEnabled && user.totpSecret) {
       const code = input.code?.trim();
-      if (!code) throw new AppError('ERR_AUTH_CODE_REQUIRED');
+      if (!code) {
+        // The right password alone is not a failure: the same request comes back with the code.
+        await this.throttle.release(keys);
+        throw new AppError('ERR_AUTH_CODE_REQUIRED');
+      }
       const step = verifyTotp(user.totpSecret, code, this.clock.now(), user.totpLastStep);
       if (step !== null && (await this.users.claimTotpStep(user.id, step))) {
         amr.push('otp');
@@ -271,6 +275,7 @@ export class SecurityService {
       }
     }
     await this.throttle.clear(keys[0]);
+    await this.throttle.release(keys.slice(1));
     return this.#startSession(user, 'local', amr, origin);
   }
 
