@@ -11,6 +11,7 @@ import { registerServe } from './serve.command.js';
 import { registerDatasetCommand } from './dataset.command.js';
 import { registerEvalCommand } from './eval.command.js';
 import { registerSynthCommand } from './synth.command.js';
+import { registerUsers } from './users.command.js';
 
 /** Every command registers itself here, one line each. */
 export function registerCommands(program: Command): void {
@@ -26,4 +27,5 @@ export function registerCommands(program: Command): void {
   registerRestore(program);
   registerRetention(program);
   registerModels(program);
+  registerUsers(program);
 }
