@@ -28,6 +28,11 @@ export const ConfigSchema = Type.Object({
     databaseUrl: Type.String(),
     /** Keep uploaded images (re-encoded without metadata). Off by default: only results are stored. */
     retainImages: Type.Boolean(),
+    /**
+     * Days a retained original image is kept before the retention run deletes it (the analysis and
+     * its detections stay); 0 keeps images forever. An admin may override it at run time.
+     */
+    imageRetentionDays: Type.Integer({ minimum: 0, maximum: 36_500 }),
     /** S3 bucket for retained images and models; empty keeps them in dataDir/blobs. */
     s3Bucket: Type.String(),
     /** S3-compatible endpoint URL (MinIO, Ceph, Azure gateway); empty means AWS. */
@@ -243,6 +248,14 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'boolean',
     default: false,
     description: 'Keep uploaded images (metadata stripped). Off: only results are stored.',
+  },
+  {
+    path: 'storage.imageRetentionDays',
+    env: 'GRAMSCOPE_IMAGE_RETENTION_DAYS',
+    kind: 'integer',
+    default: 90,
+    description:
+      'Days a retained original image is kept; an hourly run (and `gramscope retention purge`) deletes older ones, keeping the analysis, its detections and reviews. 0 keeps images forever. An admin can override it in the web app (stored in the database).',
   },
   {
     path: 'storage.s3Bucket',

@@ -311,13 +311,16 @@ export async function renderPdfReport(model: ReportModel, options: PdfReportOpti
       .moveDown(0.3)
       .fontSize(8)
       .text(`${model.fields.length - shown.length} field(s) without a thumbnail in this report.`);
-  if (shown.some((x) => !x.img!.retained))
+  const blank = shown.filter((x) => !x.img!.retained);
+  if (blank.length > 0)
     doc
       .moveDown(0.3)
       .fontSize(8)
       .fillColor('#664d03')
       .text(
-        'Some field images were not retained (GRAMSCOPE_RETAIN_IMAGES off): their boxes are drawn on a blank canvas. Turn retention on to get annotated fields in reports.',
+        blank.every((x) => x.f.stored.imagePurgedAt)
+          ? 'Some field images were deleted at the end of their retention period: their boxes are drawn on a blank canvas.'
+          : 'Some field images were not retained (GRAMSCOPE_RETAIN_IMAGES off) or have been deleted after their retention period: their boxes are drawn on a blank canvas.',
       )
       .fillColor('black');
   const cellW = (CONTENT_WIDTH - 12) / 2;

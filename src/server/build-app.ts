@@ -29,6 +29,7 @@ import { modelsRoutes } from './routes/models.routes.js';
 import { profilesRoutes } from './routes/profiles.routes.js';
 import { reportsRoutes } from './routes/reports.routes.js';
 import { samplesRoutes } from './routes/samples.routes.js';
+import { settingsRoutes } from './routes/settings.routes.js';
 
 export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -110,6 +111,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(profilesRoutes(ctx));
   await app.register(reportsRoutes(ctx));
   await app.register(aboutRoutes(ctx));
+  await app.register(settingsRoutes(ctx));
   await app.register(samplesRoutes(options.samplesDir ?? path.join(packageRoot(), 'samples')));
   await app.register(authRoutes(ctx));
   await app.register(usersRoutes(ctx));

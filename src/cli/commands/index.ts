@@ -18,6 +18,7 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Regist
   ['eval', async () => (await import('./eval.command.js')).registerEvalCommand],
   ['backup', async () => (await import('./backup.command.js')).registerBackup],
   ['restore', async () => (await import('./restore.command.js')).registerRestore],
+  ['retention', async () => (await import('./retention.command.js')).registerRetention],
   ['models', async () => (await import('./models.command.js')).registerModels],
 ];
 

@@ -27,6 +27,14 @@ export const aboutRoutes =
                 database: Type.String(),
                 blobs: Type.String(),
                 retainImages: Type.Boolean(),
+                imagesEncrypted: Type.Boolean(),
+              }),
+              retention: Type.Object({
+                /** Days a retained image is kept; 0 = forever. */
+                imagesDays: Type.Integer(),
+                source: Type.String(),
+                /** Never deleted by retention: analyses, detections, reviews, the audit log. */
+                keptIndefinitely: Type.Array(Type.String()),
               }),
               limits: Type.Object({ maxBytes: Type.Integer(), maxPixels: Type.Integer() }),
               security: Type.Object({
@@ -42,28 +50,37 @@ export const aboutRoutes =
           },
         },
       },
-      async () => ({
-        version: packageVersion(),
-        defaultEngine: ctx.config.analysis.defaultEngine,
-        engines: ctx.engines.list().map((e) => e.name),
-        storage: {
-          database: ctx.store.dialect,
-          blobs: ctx.blobs.kind,
-          retainImages: ctx.config.storage.retainImages,
-        },
-        limits: { maxBytes: ctx.config.intake.maxBytes, maxPixels: ctx.config.intake.maxPixels },
-        security: {
-          mode: ctx.security.mode,
-          banner: ctx.security.mode === 'single-user' ? SINGLE_USER_BANNER : null,
-          signIn: [
-            ...(ctx.security.oidc ? ['oidc'] : []),
-            ...(ctx.security.localAccounts ? ['local'] : []),
-            ...(ctx.security.jwt ? ['bearer-jwt'] : []),
-          ],
-          sessionIdleMinutes: ctx.config.auth.sessionIdleMinutes,
-          sessionAbsoluteHours: ctx.config.auth.sessionAbsoluteHours,
-          auditChain: 'HMAC-SHA256 hash chain',
-        },
-      }),
+      async () => {
+        const retention = await ctx.retention.settings();
+        return {
+          version: packageVersion(),
+          defaultEngine: ctx.config.analysis.defaultEngine,
+          engines: ctx.engines.list().map((e) => e.name),
+          storage: {
+            database: ctx.store.dialect,
+            blobs: ctx.blobs.kind,
+            retainImages: ctx.config.storage.retainImages,
+            imagesEncrypted: retention.imagesEncrypted,
+          },
+          retention: {
+            imagesDays: retention.imagesDays,
+            source: retention.source,
+            keptIndefinitely: retention.keptIndefinitely,
+          },
+          limits: { maxBytes: ctx.config.intake.maxBytes, maxPixels: ctx.config.intake.maxPixels },
+          security: {
+            mode: ctx.security.mode,
+            banner: ctx.security.mode === 'single-user' ? SINGLE_USER_BANNER : null,
+            signIn: [
+              ...(ctx.security.oidc ? ['oidc'] : []),
+              ...(ctx.security.localAccounts ? ['local'] : []),
+              ...(ctx.security.jwt ? ['bearer-jwt'] : []),
+            ],
+            sessionIdleMinutes: ctx.config.auth.sessionIdleMinutes,
+            sessionAbsoluteHours: ctx.config.auth.sessionAbsoluteHours,
+            auditChain: 'HMAC-SHA256 hash chain',
+          },
+        };
+      },
     );
   };
