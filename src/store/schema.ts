@@ -74,6 +74,18 @@ export interface ActiveModelsTable {
   updated_at: string;
 }
 
+/** One change of an engine's active model; `model_id` is null when the engine was left without one. */
+export interface ModelActivationsTable {
+  seq: number;
+  engine: string;
+  /** 'activate', 'deactivate' or 'rollback'. */
+  action: string;
+  model_id: string | null;
+  previous_model_id: string | null;
+  at: string;
+  by: string | null;
+}
+
 export interface SpecimensTable {
   /** The specimen id the laboratory uses (e.g. a bottle or accession-derived id). */
   id: string;
@@ -253,6 +265,7 @@ export interface Database {
   fhir_deliveries: FhirDeliveriesTable;
   models: ModelsTable;
   active_models: ActiveModelsTable;
+  model_activations: ModelActivationsTable;
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
