@@ -109,6 +109,8 @@ export async function createAppContext(
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.onAudit ? { onAudit: options.onAudit } : {}),
     });
+    // Authenticator secrets written before they were sealed at rest are sealed now.
+    await security.users.sealLegacySecrets(new Date(security.clock.now()).toISOString());
   } catch (err) {
     await store.close();
     throw err;

@@ -18,6 +18,8 @@ import { OidcService } from './oidc.service.js';
 import { decoyHash, verifyPassword } from './passwords.js';
 import { SINGLE_USER, type Principal } from './principal.js';
 import { maxRole, type GrantableRole } from './roles.js';
+import { parseKeyring } from '../store/encrypted-blob-store.js';
+import { SecretBox } from './secret-box.js';
 import { SessionsService, type SessionRecord } from './sessions.service.js';
 import { consumeRecoveryCode, verifyTotp } from './totp.js';
 import { normaliseUsername, UsersRepository, type UserSecrets } from './users.repository.js';
@@ -99,7 +101,11 @@ export class SecurityService {
     this.clock = options.clock ?? SYSTEM_CLOCK;
     this.mode = identityConfigured(config) ? 'multi-user' : 'single-user';
     const db = store.db;
-    this.users = new UsersRepository(db);
+    const auditKey = loadAuditKey(config.audit.key, config.storage.dataDir);
+    this.users = new UsersRepository(
+      db,
+      new SecretBox(parseKeyring(config.storage.encryptionKeys), auditKey),
+    );
     this.sessions = new SessionsService(db, this.clock, {
       idleMs: config.auth.sessionIdleMinutes * 60_000,
       absoluteMs: config.auth.sessionAbsoluteHours * 3_600_000,
@@ -108,7 +114,7 @@ export class SecurityService {
     this.throttle = new LoginThrottle(db, this.clock, config.rateLimit.loginFailuresPerMinute);
     this.audit = new AuditService({
       db,
-      key: loadAuditKey(config.audit.key, config.storage.dataDir),
+      key: auditKey,
       clock: this.clock,
       ...(options.onAudit ? { onRecord: options.onAudit } : {}),
     });
@@ -257,7 +263,9 @@ export class SecurityService {
     if (!(await verifyPassword(user.passwordHash, input.password))) return fail('wrong password');
     if (user.disabled) return fail('disabled');
     const amr = ['pwd'];
-    if (user.totpEnabled && user.totpSecret) {
+    if (user.totpEnabled) {
+      // Fails closed: an enrolled user whose secret is missing cannot sign in on the password.
+      if (!user.totpSecret) return fail('second factor unavailable');
       const code = input.code?.trim();
       if (!code) {
         // The right password alone is not a failure: the same request comes back with the code.

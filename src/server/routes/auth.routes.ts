@@ -317,7 +317,10 @@ export const authRoutes =
           isoUtc(security.clock.now()),
         );
         await request.audit('auth.totp.enrol', { target: { type: 'user', id: user.id } });
-        // Privilege changed: new session id, now with the second factor.
+        // Privilege changed: every session signed in without this factor ends (one stolen before
+        // enrolment must not live on), and this device gets a new id, now with the second factor.
+        await security.sessions.endAllForUser(user.id);
+        closeLiveSockets(fastify, user.id);
         const elevated = await security.elevateSession(principal, ['pwd', 'otp'], origin(request));
         setSessionCookie(reply, elevated.token);
         return { recoveryCodes: codes, session: await sessionInfo(elevated.principal, elevated.token) };
