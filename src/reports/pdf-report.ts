@@ -4,7 +4,6 @@
  * fields with annotated thumbnails. A "PRELIMINARY / 仮報告" watermark crosses every page until a
  * reviewer signs off. One embedded Japanese-capable font is used for all text.
  */
-import PDFDocument from 'pdfkit';
 import type { EngineInfo } from '../domain/analysis-result.js';
 import { LABELS, MORPHOTYPES, isLabelKey } from '../domain/taxonomy.js';
 import { AppError } from '../errors.js';
@@ -81,6 +80,8 @@ const labelNames = (label: string): { en: string; ja: string } =>
 export async function renderPdfReport(model: ReportModel, options: PdfReportOptions): Promise<Buffer> {
   const time = (iso: string): string => formatReportTime(iso, options.timeZone);
   const final = model.status === 'final';
+  // pdfkit and its font engine are large; a server that never prints a report never loads them.
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({
     size: 'A4',
     margin: PAGE.margin,
