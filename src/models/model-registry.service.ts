@@ -7,7 +7,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from './lazy-yaml.js';
 import { AppError } from '../errors.js';
 import {
   ClassifierSettingsSchema,
@@ -27,7 +27,7 @@ import type { ModelFileStore } from './model-files.js';
 import { mapClassNames, parseLabelsFile } from './model-labels.js';
 import type { ModelResolver, ResolvedModel } from './model-resolver.js';
 import type { ModelsRepository } from './models.repository.js';
-import { readOnnxModelInfo, type OnnxModelInfo } from './onnx-format/read-model-info.js';
+import type { OnnxModelInfo } from './onnx-format/read-model-info.js';
 
 /** What the engine-specific probe learns by loading the model in the runtime. */
 export interface ModelProbeResult {
@@ -170,6 +170,8 @@ export class ModelRegistryService implements ModelResolver {
     if (bytes.length > this.#deps.maxBytes) {
       throw new AppError('ERR_MODEL_TOO_LARGE', `The model file is larger than ${this.#deps.maxBytes} bytes`);
     }
+    // The ONNX reader (protobufjs) loads with the first model registered, not at start.
+    const { readOnnxModelInfo } = await import('./onnx-format/read-model-info.js');
     const info = readOnnxModelInfo(bytes);
     const name = user.name ?? info.metadata.description?.slice(0, 200) ?? '';
     if (!name) throw new AppError('ERR_VALIDATION', 'The model needs a name');

@@ -8,6 +8,7 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import { packageRoot, packageVersion } from '../app/paths.js';
+import { lazySchemaCompilers, type LazySchemaCompilers } from './lazy-schemas.js';
 import { generateRequestId } from './logging.js';
 import { registerAccessControl } from './plugins/access-control.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
@@ -41,10 +42,13 @@ export interface GramscopeApp extends FastifyInstance {
   health: HealthState;
   /** Open live sockets (closed on shutdown, or per user by the security layer). */
   live: LiveHub;
+  /** Route schemas, compiled on first use (tests compile them all to catch a broken one). */
+  schemas: LazySchemaCompilers;
 }
 
 export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<GramscopeApp> {
   const { config } = ctx;
+  const schemas = lazySchemaCompilers();
   const app = Fastify({
     logger: options.logger ?? false,
     trustProxy: config.server.trustProxy,
@@ -55,7 +59,10 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
+    // Cold start: compiling every route's schemas up front cost more than anything else.
+    schemaController: { compilersFactory: schemas.compilersFactory },
   }) as unknown as GramscopeApp;
+  app.decorate('schemas', schemas);
   app.decorate('health', { draining: false });
   app.decorate('live', new LiveHub());
   app.addHook('onRequest', (request, reply, done) => {
