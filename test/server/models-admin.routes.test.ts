@@ -166,6 +166,18 @@ describe.each(DIALECTS)('model admin API on $name', ({ create }) => {
     ]);
     const engine = await t.ctx.engines.get('onnx-detector');
     expect(engine.model).toMatchObject({ id: 'site-yolo-2026.1', sha256: sha256(bytes) });
+    // The data-handling page names the model behind each engine.
+    const about = await t.app.inject({ method: 'GET', url: '/api/v1/about', headers: reviewer.headers });
+    expect(about.json().models).toEqual([
+      {
+        engine: 'onnx-detector',
+        id: 'site-yolo-2026.1',
+        name: 'Site YOLO',
+        version: '2026.1',
+        sha256: sha256(bytes),
+        active: true,
+      },
+    ]);
   });
 
   it('takes class names from an uploaded labels file', async () => {
