@@ -44,6 +44,16 @@ export const ERROR_CATALOGUE = {
   ERR_IMAGE_TYPE: entry(415, EXIT.input, 'The file is not a supported image type (JPEG, PNG, TIFF or WebP)'),
   ERR_IMAGE_DIMENSIONS: entry(422, EXIT.input, 'The image has more pixels than allowed, or none'),
   ERR_IMAGE_CORRUPT: entry(422, EXIT.input, 'The image is truncated or corrupt'),
+  ERR_IMAGE_NOT_RETAINED: entry(
+    404,
+    EXIT.notFound,
+    'The original image of this analysis was not retained (GRAMSCOPE_RETAIN_IMAGES was off)',
+  ),
+  ERR_IMAGE_PURGED: entry(
+    404,
+    EXIT.notFound,
+    'The original image of this analysis was deleted at the end of its retention period',
+  ),
   ERR_IMAGE_TIMEOUT: entry(422, EXIT.input, 'Decoding the image took too long'),
   // Requests
   ERR_VALIDATION: entry(400, EXIT.input, 'The request is invalid'),

@@ -7,7 +7,7 @@ import type { Config } from '../config/config.schema.js';
 import { AppError } from '../errors.js';
 import type { EngineRegistry } from '../engines/engine-registry.js';
 import { decodeImage, encodePng, type DecodeOptions, type DecodedImage } from '../imaging/intake.js';
-import type { AnalysesRepository } from '../store/analyses.repository.js';
+import { storedImageOf, type AnalysesRepository } from '../store/analyses.repository.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { ProfilesRepository } from '../store/profiles.repository.js';
 import { decodeForEngine } from './decode-for-engine.js';
@@ -168,6 +168,6 @@ export class AnalysisService {
       await this.#deps.blobs.put(imageKey, await encodePng(decoded.raster));
     }
     await this.#deps.analyses.insert(result, { createdBy: request.actor ?? null, imageKey });
-    return result;
+    return { ...result, storedImage: storedImageOf({ imageKey, imagePurgedAt: null }) };
   }
 }

@@ -30,7 +30,15 @@ export function findingFor(counts: ReadonlyMap<MorphotypeKey, number>): Localise
     .filter(([, n]) => n / total >= FINDING_MIN_SHARE)
     .sort((a, b) => b[1] - a[1])
     .map(([m]) => MORPHOTYPES[m]);
-  return { en: named.map((m) => m.en).join(' and '), ja: named.map((m) => m.ja).join('、') };
+  return { en: englishList(named.map((m) => m.en)), ja: named.map((m) => m.ja).join('、') };
+}
+
+/** "A", "A and B", "A, B and C"; a name after the first loses its capital unless it is "Gram". */
+function englishList(names: readonly string[]): string {
+  const words = names.map((n, i) =>
+    i === 0 || n.startsWith('Gram') ? n : n.charAt(0).toLowerCase() + n.slice(1),
+  );
+  return words.length <= 2 ? words.join(' and ') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
 }
 
 export interface SummariseOptions {

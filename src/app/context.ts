@@ -17,6 +17,8 @@ import { createBlobStore } from '../store/create-blob-store.js';
 import { BUNDLED_PROFILES } from '../store/bundled-profiles.js';
 import { openDatabase, type StoreDatabase } from '../store/database.js';
 import { ProfilesRepository } from '../store/profiles.repository.js';
+import { ImageRetentionService } from '../store/image-retention.service.js';
+import { SettingsRepository } from '../store/settings.repository.js';
 import type { AuditRecorder } from '../reports/audit.js';
 import { FhirDeliveryService } from '../reports/fhir/fhir-delivery.service.js';
 import { ReportService } from '../reports/report.service.js';
@@ -54,6 +56,10 @@ export interface AppContext {
   readonly pool: InferencePool | null;
   /** Identity, sessions, tokens, access requests and the audit chain. */
   readonly security: SecurityService;
+  /** Settings an admin changes at run time (stored in the database). */
+  readonly settings: SettingsRepository;
+  /** How long retained images are kept, and the purge run (hourly in `serve`). */
+  readonly retention: ImageRetentionService;
   /** Observers the HTTP layer attaches (metrics). */
   readonly observers: AnalysisObserver[];
   close(): Promise<void>;
@@ -103,6 +109,8 @@ export async function createAppContext(
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.onAudit ? { onAudit: options.onAudit } : {}),
     });
+    // Authenticator secrets written before they were sealed at rest are sealed now.
+    await security.users.sealLegacySecrets(new Date(security.clock.now()).toISOString());
   } catch (err) {
     await store.close();
     throw err;
@@ -144,7 +152,18 @@ export async function createAppContext(
     analyses,
     reviews: reviewsRepository,
   });
-  const reports = new ReportService({ config, blobs, specimens });
+  const reports = new ReportService({
+    config,
+    blobs,
+    specimens,
+    modelCard: async (id) => {
+      try {
+        return (await models.get(id)).card;
+      } catch {
+        return null;
+      }
+    },
+  });
   const fhirDelivery = new FhirDeliveryService({
     config,
     deliveries: deliveriesRepository,
@@ -159,6 +178,17 @@ export async function createAppContext(
     onSignedOff: async (subject) => {
       await fhirDelivery.enqueue(subject);
     },
+  });
+  const settings = new SettingsRepository(store.db);
+  const retention = new ImageRetentionService({
+    analyses,
+    settings,
+    blobs,
+    clock: security.clock,
+    audit: security.audit,
+    configuredDays: config.storage.imageRetentionDays,
+    retainImages: config.storage.retainImages,
+    imagesEncrypted: config.storage.encryptionKeys.length > 0,
   });
   return {
     config,
@@ -179,8 +209,11 @@ export async function createAppContext(
     audit,
     pool,
     security,
+    settings,
+    retention,
     observers,
     async close() {
+      await retention.stop();
       await fhirDelivery.close();
       await engines.dispose();
       await pool?.destroy();

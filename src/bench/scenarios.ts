@@ -1,6 +1,11 @@
 import type { BenchScenario } from './bench.js';
 import { morphologyScenario } from './morphology.scenario.js';
-import { onnxPipelineScenario, onnxTilesScenario, onnxWasmScenario } from './onnx.scenario.js';
+import {
+  onnxColdStartScenario,
+  onnxPipelineScenario,
+  onnxTilesScenario,
+  onnxWasmScenario,
+} from './onnx.scenario.js';
 import { coldStartScenario, httpLoadScenario, liveScenario } from './service.scenarios.js';
 import { synthScenario } from './synth.scenario.js';
 
@@ -11,6 +16,7 @@ export const SCENARIOS: readonly BenchScenario[] = [
   onnxPipelineScenario,
   onnxTilesScenario,
   onnxWasmScenario,
+  onnxColdStartScenario,
   httpLoadScenario,
   coldStartScenario,
   liveScenario,

@@ -7,18 +7,19 @@ import { packageVersion } from '../app/paths.js';
 import { registerCommands } from './commands/index.js';
 import { failAndExit } from './output.js';
 
-export function buildProgram(): Command {
+/** `args`: the command line after the executable and script, to load only the command named. */
+export async function buildProgram(args: readonly string[] = []): Promise<Command> {
   const program = new Command('gramscope')
     .description('Gram-stain micrograph analysis: detections, Gram finding and differential')
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run gramscope --help for usage)')
     .exitOverride();
-  registerCommands(program);
+  await registerCommands(program, args);
   return program;
 }
 
 export async function main(argv: readonly string[] = process.argv): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv.slice(2));
   try {
     await program.parseAsync([...argv]);
   } catch (err) {

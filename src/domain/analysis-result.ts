@@ -133,6 +133,12 @@ export const TimingsSchema = Type.Object(
   { additionalProperties: true },
 );
 
+export const StoredImageSchema = Type.Object({
+  status: Type.Union([Type.Literal('retained'), Type.Literal('purged'), Type.Literal('not-retained')]),
+  purgedAt: Type.Union([Type.String(), Type.Null()]),
+});
+export type StoredImage = Static<typeof StoredImageSchema>;
+
 export const AnalysisResultSchema = Type.Object(
   {
     id: Type.String(),
@@ -145,6 +151,12 @@ export const AnalysisResultSchema = Type.Object(
     summary: SummarySchema,
     timings: TimingsSchema,
     review: Type.Optional(Type.Unknown()),
+    /**
+     * Whether the original image is kept (GET /api/v1/analyses/{id}/original.png serves it), was
+     * deleted at the end of its retention period, or was never retained. Set by the server on
+     * responses; not part of the engine's output.
+     */
+    storedImage: Type.Optional(StoredImageSchema),
   },
   { $id: 'AnalysisResult' },
 );

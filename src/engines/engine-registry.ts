@@ -8,6 +8,8 @@ import type { Engine, EngineDescriptor, EngineRequest } from './engine.js';
 export class EngineRegistry {
   readonly #descriptors = new Map<string, EngineDescriptor>();
   readonly #instances = new Map<string, Promise<Engine>>();
+  /** Per engine with an active model: the cache key requests naming no model used last. */
+  readonly #defaultKeys = new Map<string, string>();
 
   register(descriptor: EngineDescriptor): this {
     if (this.#descriptors.has(descriptor.name))
@@ -38,10 +40,19 @@ export class EngineRegistry {
         `No engine named "${name}"; available: ${[...this.#descriptors.keys()].join(', ')}`,
       );
     }
-    const key = `${name}\u0000${request.model ?? ''}`;
+    let model = request.model;
+    if (!model && descriptor.activeModel) {
+      model = (await descriptor.activeModel()) ?? undefined;
+      const key = `${name}\u0000${model ?? ''}`;
+      const before = this.#defaultKeys.get(name);
+      this.#defaultKeys.set(name, key);
+      // The active model changed: the old default goes (running inferences finish first).
+      if (before !== undefined && before !== key) void this.#evictKey(before).catch(() => undefined);
+    }
+    const key = `${name}\u0000${model ?? ''}`;
     let instance = this.#instances.get(key);
     if (!instance) {
-      instance = descriptor.create(request);
+      instance = descriptor.create(model ? { ...request, model } : request);
       this.#instances.set(key, instance);
       // A failed creation must not be cached: the next request retries (e.g. after a model upload).
       instance.catch(() => this.#instances.delete(key));
@@ -67,7 +78,10 @@ export class EngineRegistry {
 
   /** Drops a cached instance so the next request creates it again (after a model change). */
   async evict(name: string, model?: string): Promise<void> {
-    const key = `${name}\u0000${model ?? ''}`;
+    await this.#evictKey(`${name}\u0000${model ?? ''}`);
+  }
+
+  async #evictKey(key: string): Promise<void> {
     const instance = this.#instances.get(key);
     this.#instances.delete(key);
     if (instance) await (await instance.catch(() => null))?.dispose?.();

@@ -73,4 +73,10 @@ export interface EngineDescriptor {
   readonly priority: number;
   readonly needsModel: boolean;
   readonly create: EngineFactory;
+  /**
+   * The model a request that names none gets now (engines with a model registry). The registry
+   * keys its cached instance by it, so a change made elsewhere (another replica, the CLI) is picked
+   * up on the next request rather than at restart.
+   */
+  readonly activeModel?: () => Promise<string | null>;
 }

@@ -146,3 +146,16 @@ export interface ModelEntry {
   readonly card: ModelCard;
   readonly active: boolean;
 }
+
+/** One change of an engine's active model, newest first in listings. */
+export const ModelActivationSchema = Type.Object({
+  engine: ModelEngineSchema,
+  action: Type.Union([Type.Literal('activate'), Type.Literal('deactivate'), Type.Literal('rollback')]),
+  /** The model active after the change; null when the engine was left without one. */
+  modelId: Type.Union([Type.String(), Type.Null()]),
+  previousModelId: Type.Union([Type.String(), Type.Null()]),
+  at: Type.String(),
+  by: Type.Union([Type.String(), Type.Null()]),
+});
+export type ModelActivation = Static<typeof ModelActivationSchema>;
+export type ModelActivationAction = ModelActivation['action'];

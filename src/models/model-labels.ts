@@ -3,7 +3,7 @@
  * literal, e.g. `{0: 'cons', 1: "s_aureus"}`) or from a labels file (one name per line, Ultralytics
  * `data.yaml`, or JSON), and mapped onto TAXONOMY label keys. Unmapped names are kept and reported.
  */
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from './lazy-yaml.js';
 import { AppError } from '../errors.js';
 import { mapLabelName, type LabelKey } from '../domain/taxonomy.js';
 

@@ -7,7 +7,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from './lazy-yaml.js';
 import { AppError } from '../errors.js';
 import {
   ClassifierSettingsSchema,
@@ -18,6 +18,7 @@ import {
   ModelCardSchema,
   type ClassifierFormat,
   type DetectorFormat,
+  type ModelActivation,
   type ModelCard,
   type ModelEngine,
   type ModelEntry,
@@ -26,7 +27,7 @@ import type { ModelFileStore } from './model-files.js';
 import { mapClassNames, parseLabelsFile } from './model-labels.js';
 import type { ModelResolver, ResolvedModel } from './model-resolver.js';
 import type { ModelsRepository } from './models.repository.js';
-import { readOnnxModelInfo, type OnnxModelInfo } from './onnx-format/read-model-info.js';
+import type { OnnxModelInfo } from './onnx-format/read-model-info.js';
 
 /** What the engine-specific probe learns by loading the model in the runtime. */
 export interface ModelProbeResult {
@@ -144,8 +145,12 @@ const slug = (text: string): string =>
 const DEFAULT_INTENDED_USE =
   'Decision support for reviewing Gram-stained smears of positive blood cultures; results are preliminary until a qualified person reviews them.';
 
+/** How long an engine's active model id is taken as known before the database is asked again. */
+const ACTIVE_ID_TTL_MS = 1000;
+
 export class ModelRegistryService implements ModelResolver {
   readonly #deps: ModelRegistryDeps;
+  readonly #activeIds = new Map<ModelEngine, { id: string | null; at: number }>();
 
   constructor(deps: ModelRegistryDeps) {
     this.#deps = deps;
@@ -165,6 +170,8 @@ export class ModelRegistryService implements ModelResolver {
     if (bytes.length > this.#deps.maxBytes) {
       throw new AppError('ERR_MODEL_TOO_LARGE', `The model file is larger than ${this.#deps.maxBytes} bytes`);
     }
+    // The ONNX reader (protobufjs) loads with the first model registered, not at start.
+    const { readOnnxModelInfo } = await import('./onnx-format/read-model-info.js');
     const info = readOnnxModelInfo(bytes);
     const name = user.name ?? info.metadata.description?.slice(0, 200) ?? '';
     if (!name) throw new AppError('ERR_VALIDATION', 'The model needs a name');
@@ -230,7 +237,7 @@ export class ModelRegistryService implements ModelResolver {
       throw err;
     }
     const active = await this.#deps.repository.findActive(engine);
-    if (input.activate || !active) await this.activate(id);
+    if (input.activate || !active) await this.activate(id, { by: input.addedBy ?? null });
     return card;
   }
 
@@ -244,15 +251,69 @@ export class ModelRegistryService implements ModelResolver {
     return entry;
   }
 
-  async activate(id: string): Promise<ModelCard> {
+  /**
+   * Makes a model its engine's active one, after checking that its stored file still has the sha256
+   * its card records (a tampered or missing file is refused and the active model stays as it was).
+   * Returns the card and the model that was active before.
+   */
+  async activate(
+    id: string,
+    options: { by?: string | null; action?: 'activate' | 'rollback' } = {},
+  ): Promise<{ card: ModelCard; previous: string | null }> {
     const { card } = await this.get(id);
-    await this.#deps.repository.activate(id);
+    await this.#assertIntact(card);
+    const previous = await this.#deps.repository.activate(id, {
+      action: options.action ?? 'activate',
+      by: options.by ?? null,
+      at: this.#now(),
+    });
+    this.#activeIds.delete(card.engine);
     await this.#deps.onChange?.(card.engine, id);
-    return card;
+    return { card, previous };
+  }
+
+  /** Leaves the engine without an active model; analyses then name a model or use another engine. */
+  async deactivate(engine: ModelEngine, options: { by?: string | null } = {}): Promise<string | null> {
+    const previous = await this.#deps.repository.deactivate(engine, {
+      by: options.by ?? null,
+      at: this.#now(),
+    });
+    this.#activeIds.delete(engine);
+    if (previous) await this.#deps.onChange?.(engine, previous);
+    return previous;
+  }
+
+  /**
+   * Returns the engine to the model that was active before its last change (a second roll back
+   * undoes the first). Refused when there is no such model, or it was removed, or its file changed.
+   */
+  async rollback(
+    engine: ModelEngine,
+    options: { by?: string | null } = {},
+  ): Promise<{ card: ModelCard; previous: string | null }> {
+    const [last] = await this.#deps.repository.activations(engine, 1);
+    const target = last?.previousModelId ?? null;
+    if (!target) {
+      throw new AppError(
+        'ERR_CONFLICT',
+        `No earlier ${engine} model to roll back to${last ? '' : ' (its active model was never changed)'}`,
+      );
+    }
+    if (!(await this.#deps.repository.find(target))) {
+      throw new AppError(
+        'ERR_MODEL_NOT_FOUND',
+        `The earlier ${engine} model "${target}" has been removed; add it again or activate another`,
+      );
+    }
+    return this.activate(target, { by: options.by ?? null, action: 'rollback' });
+  }
+
+  activations(engine: ModelEngine, limit = 50): Promise<ModelActivation[]> {
+    return this.#deps.repository.activations(engine, limit);
   }
 
   /** Removes a model and, when no other card uses it, its file. The active model needs `force`. */
-  async remove(id: string, options: { force?: boolean } = {}): Promise<ModelCard> {
+  async remove(id: string, options: { force?: boolean; by?: string | null } = {}): Promise<ModelCard> {
     const { card, active } = await this.get(id);
     if (active && !options.force) {
       throw new AppError(
@@ -260,11 +321,45 @@ export class ModelRegistryService implements ModelResolver {
         `Model "${id}" is the active ${card.engine} model; activate another first or remove it with --force`,
       );
     }
+    // Recorded as a deactivation first, so the history says why the engine lost its model.
+    if (active)
+      await this.#deps.repository.deactivate(card.engine, { by: options.by ?? null, at: this.#now() });
     await this.#deps.repository.remove(id);
+    this.#activeIds.delete(card.engine);
     if ((await this.#deps.repository.countBySha256(card.sha256)) === 0)
       await this.#deps.files.remove(card.sha256);
     await this.#deps.onChange?.(card.engine, id);
     return card;
+  }
+
+  /**
+   * The engine's active model id, asked of the database at most once a second per engine: engines
+   * key their loaded session by it, so a change made by another replica or the CLI reaches this
+   * one within a second, at the cost of one small query per second of analyses.
+   */
+  async activeId(engine: ModelEngine): Promise<string | null> {
+    const known = this.#activeIds.get(engine);
+    const now = performance.now();
+    if (known && now - known.at < ACTIVE_ID_TTL_MS) return known.id;
+    const id = (await this.#deps.repository.findActive(engine))?.card.id ?? null;
+    this.#activeIds.set(engine, { id, at: now });
+    return id;
+  }
+
+  #now(): string {
+    return (this.#deps.now?.() ?? new Date()).toISOString();
+  }
+
+  async #assertIntact(card: ModelCard): Promise<void> {
+    const actual = await this.#deps.files.hash(card.sha256);
+    if (actual === card.sha256) return;
+    throw new AppError(
+      'ERR_MODEL_HASH_MISMATCH',
+      actual === null
+        ? `The file of model "${card.id}" is missing from the models folder`
+        : `The file of model "${card.id}" no longer matches its recorded sha256 (${card.sha256.slice(0, 12)}…); it was altered or corrupted`,
+      { details: { expected: card.sha256, actual } },
+    );
   }
 
   /** Recomputes the stored file's sha256 and compares it with the card. */

@@ -10,4 +10,6 @@ export interface ResolvedModel {
 export interface ModelResolver {
   /** Throws ERR_MODEL_NOT_FOUND when the id is unknown, belongs to another engine, or none is active. */
   resolve(engine: ModelEngine, id?: string): Promise<ResolvedModel>;
+  /** The engine's active model id now (null when none); may be up to a second old. */
+  activeId?(engine: ModelEngine): Promise<string | null>;
 }

@@ -3,7 +3,13 @@
  * the store module provides the SQL implementation, and the in-memory one serves tests and tools.
  */
 import { AppError } from '../errors.js';
-import type { ModelCard, ModelEngine, ModelEntry } from './model-card.js';
+import type {
+  ModelActivation,
+  ModelActivationAction,
+  ModelCard,
+  ModelEngine,
+  ModelEntry,
+} from './model-card.js';
 
 export interface ModelsRepository {
   list(): Promise<ModelEntry[]>;
@@ -13,15 +19,30 @@ export interface ModelsRepository {
   insert(card: ModelCard): Promise<void>;
   /** Returns false when there was no such model. */
   remove(id: string): Promise<boolean>;
-  /** Makes the model the only active one of its engine. Throws ERR_MODEL_NOT_FOUND when unknown. */
-  activate(id: string): Promise<void>;
+  /**
+   * Makes the model the only active one of its engine and records the change; returns the model
+   * that was active before (null when none). Throws ERR_MODEL_NOT_FOUND when unknown.
+   */
+  activate(id: string, change?: ActivationChange): Promise<string | null>;
+  /** Leaves the engine without an active model and records it; returns the model that was active. */
+  deactivate(engine: ModelEngine, change?: ActivationChange): Promise<string | null>;
+  /** Changes of the engine's active model, newest first. */
+  activations(engine: ModelEngine, limit?: number): Promise<ModelActivation[]>;
   /** How many cards reference a stored file (several ids may share one file). */
   countBySha256(sha256: string): Promise<number>;
+}
+
+/** Who changed the active model, when, and as what kind of change (default 'activate'). */
+export interface ActivationChange {
+  readonly action?: ModelActivationAction;
+  readonly by?: string | null;
+  readonly at?: string;
 }
 
 export class InMemoryModelsRepository implements ModelsRepository {
   readonly #cards = new Map<string, ModelCard>();
   readonly #active = new Map<ModelEngine, string>();
+  readonly #history: ModelActivation[] = [];
 
   list(): Promise<ModelEntry[]> {
     return Promise.resolve(
@@ -58,11 +79,47 @@ export class InMemoryModelsRepository implements ModelsRepository {
     return Promise.resolve(true);
   }
 
-  activate(id: string): Promise<void> {
+  activate(id: string, change: ActivationChange = {}): Promise<string | null> {
     const card = this.#cards.get(id);
     if (!card) return Promise.reject(new AppError('ERR_MODEL_NOT_FOUND', `No model "${id}"`));
+    const previous = this.#active.get(card.engine) ?? null;
     this.#active.set(card.engine, id);
-    return Promise.resolve();
+    this.#record(card.engine, change.action ?? 'activate', id, previous, change);
+    return Promise.resolve(previous);
+  }
+
+  deactivate(engine: ModelEngine, change: ActivationChange = {}): Promise<string | null> {
+    const previous = this.#active.get(engine) ?? null;
+    this.#active.delete(engine);
+    this.#record(engine, change.action ?? 'deactivate', null, previous, change);
+    return Promise.resolve(previous);
+  }
+
+  activations(engine: ModelEngine, limit = 50): Promise<ModelActivation[]> {
+    return Promise.resolve(
+      this.#history
+        .filter((h) => h.engine === engine)
+        .reverse()
+        .slice(0, limit)
+        .map((h) => ({ ...h })),
+    );
+  }
+
+  #record(
+    engine: ModelEngine,
+    action: ModelActivationAction,
+    modelId: string | null,
+    previousModelId: string | null,
+    change: ActivationChange,
+  ): void {
+    this.#history.push({
+      engine,
+      action,
+      modelId,
+      previousModelId,
+      at: change.at ?? new Date().toISOString(),
+      by: change.by ?? null,
+    });
   }
 
   countBySha256(sha256: string): Promise<number> {

@@ -10,6 +10,8 @@ import type { ReportField } from './specimen.service.js';
 
 export const NOT_RETAINED_NOTE =
   'Field image not retained (GRAMSCOPE_RETAIN_IMAGES off): boxes drawn on a blank canvas';
+export const PURGED_IMAGE_NOTE =
+  'Field image deleted at the end of its retention period: boxes drawn on a blank canvas';
 export const MISSING_IMAGE_NOTE = 'Field image missing from storage: boxes drawn on a blank canvas';
 
 export interface FieldImage {
@@ -51,7 +53,11 @@ export async function renderFieldImage(
       Math.max(1, Math.round(result.image.width * f)),
       Math.max(1, Math.round(result.image.height * f)),
     );
-    note = field.stored.imageKey ? MISSING_IMAGE_NOTE : NOT_RETAINED_NOTE;
+    note = field.stored.imageKey
+      ? MISSING_IMAGE_NOTE
+      : field.stored.imagePurgedAt
+        ? PURGED_IMAGE_NOTE
+        : NOT_RETAINED_NOTE;
   }
   // Boxes are in original-image pixels; the raster may be smaller.
   const factor = raster.width / result.image.width;

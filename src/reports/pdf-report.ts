@@ -4,11 +4,11 @@
  * fields with annotated thumbnails. A "PRELIMINARY / 仮報告" watermark crosses every page until a
  * reviewer signs off. One embedded Japanese-capable font is used for all text.
  */
-import PDFDocument from 'pdfkit';
 import type { EngineInfo } from '../domain/analysis-result.js';
 import { LABELS, MORPHOTYPES, isLabelKey } from '../domain/taxonomy.js';
 import { AppError } from '../errors.js';
 import type { FieldImage } from './annotated-image.js';
+import type { ModelCard } from '../models/model-card.js';
 import type { ReportFont } from './fonts.js';
 import type { ReportModel } from './specimen.service.js';
 
@@ -25,7 +25,15 @@ export interface PdfReportOptions {
   siteName: string;
   /** One entry per field (same order); null where no thumbnail is drawn. */
   images: readonly (FieldImage | null)[];
+  /** Cards of the models that produced the fields, when still registered (printed in short). */
+  cards?: readonly ModelCard[];
 }
+
+/** A card field cut to a readable length for the report (the full card is one request away). */
+const excerpt = (text: string, max = 320): string => {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t || '—';
+};
 
 const PAGE = { width: 595.28, height: 841.89, margin: 42 } as const;
 const CONTENT_WIDTH = PAGE.width - 2 * PAGE.margin;
@@ -72,6 +80,8 @@ const labelNames = (label: string): { en: string; ja: string } =>
 export async function renderPdfReport(model: ReportModel, options: PdfReportOptions): Promise<Buffer> {
   const time = (iso: string): string => formatReportTime(iso, options.timeZone);
   const final = model.status === 'final';
+  // pdfkit and its font engine are large; a server that never prints a report never loads them.
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({
     size: 'A4',
     margin: PAGE.margin,
@@ -232,11 +242,22 @@ export async function renderPdfReport(model: ReportModel, options: PdfReportOpti
       describeEngine(e),
     ]),
   );
+  for (const card of options.cards ?? []) {
+    const metrics = Object.entries(card.validation.metrics)
+      .map(([k, v]) => `${k} ${Number(v.toFixed(4))}`)
+      .join(', ');
+    pairs([
+      [`Model card  モデルカード`, `${card.name} ${card.version} (${card.id})`],
+      ['Intended use  使用目的', excerpt(card.intendedUse)],
+      ['Training data  学習データ', excerpt(card.training.description)],
+      ['Validation  検証', `${excerpt(card.validation.description, 240)}${metrics ? ` — ${metrics}` : ''}`],
+    ]);
+  }
   pairs([
     [
       'Model card',
       model.engines.some((e) => e.model)
-        ? 'The model card (training data, intended use, validation) is served at /api/v1/models/{id}.'
+        ? 'The full model card (training data, intended use, validation) is served at /api/v1/models/{id}.'
         : 'Classical morphology: stain separation, segmentation, size and shape in μm, arrangement. No trained weights.',
     ],
     [
@@ -310,13 +331,16 @@ export async function renderPdfReport(model: ReportModel, options: PdfReportOpti
       .moveDown(0.3)
       .fontSize(8)
       .text(`${model.fields.length - shown.length} field(s) without a thumbnail in this report.`);
-  if (shown.some((x) => !x.img!.retained))
+  const blank = shown.filter((x) => !x.img!.retained);
+  if (blank.length > 0)
     doc
       .moveDown(0.3)
       .fontSize(8)
       .fillColor('#664d03')
       .text(
-        'Some field images were not retained (GRAMSCOPE_RETAIN_IMAGES off): their boxes are drawn on a blank canvas. Turn retention on to get annotated fields in reports.',
+        blank.every((x) => x.f.stored.imagePurgedAt)
+          ? 'Some field images were deleted at the end of their retention period: their boxes are drawn on a blank canvas.'
+          : 'Some field images were not retained (GRAMSCOPE_RETAIN_IMAGES off) or have been deleted after their retention period: their boxes are drawn on a blank canvas.',
       )
       .fillColor('black');
   const cellW = (CONTENT_WIDTH - 12) / 2;

@@ -16,7 +16,7 @@ import type {
   SpecimenSignOff,
 } from '../domain/specimen.js';
 import { AppError } from '../errors.js';
-import type { AnalysesRepository } from '../store/analyses.repository.js';
+import { storedImageOf, type AnalysesRepository } from '../store/analyses.repository.js';
 import type { ReviewsRepository } from '../store/reviews.repository.js';
 import type { SpecimensRepository } from '../store/specimens.repository.js';
 import { fieldState } from './specimen.service.js';
@@ -97,8 +97,9 @@ export class ReviewService {
   async resultWithReview(analysisId: string): Promise<AnalysisResult> {
     const review = await this.getFieldReview(analysisId);
     const stored = await this.deps.analyses.requireStored(analysisId);
-    if (review.revision === 0 && review.status === 'preliminary') return stored.result;
-    return { ...stored.result, review: toReviewSummary(review) };
+    const result = { ...stored.result, storedImage: storedImageOf(stored) };
+    if (review.revision === 0 && review.status === 'preliminary') return result;
+    return { ...result, review: toReviewSummary(review) };
   }
 
   /**

@@ -5,13 +5,8 @@
  * must contain the configured audience, `exp` is required and `nbf` honoured. Keys named in the
  * token's own header (`jku`, `x5u`, `jwk`) are never fetched or trusted.
  */
-import {
-  createRemoteJWKSet,
-  decodeProtectedHeader,
-  jwtVerify,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-} from 'jose';
+import type * as jose from 'jose';
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import { AppError } from '../errors.js';
 
 export interface JwtVerifierOptions {
@@ -24,6 +19,10 @@ export interface JwtVerifierOptions {
   /** Current time (seconds-precision comes from this), for tests. */
   now?: () => number;
 }
+
+// jose (dozens of modules) loads with the first bearer token, not at start (cold start, SPEC §3).
+let joseModule: Promise<typeof jose> | undefined;
+const loadJose = (): Promise<typeof jose> => (joseModule ??= import('jose'));
 
 const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$/;
 
@@ -52,6 +51,7 @@ export class JwtVerifier {
           throw new Error('discovery document does not match the configured issuer');
         uri = body.jwks_uri;
       }
+      const { createRemoteJWKSet } = await loadJose();
       return createRemoteJWKSet(new URL(uri), { timeoutDuration: 5000, cooldownDuration: 30_000 });
     })().catch((err: unknown) => {
       this.#keys = undefined;
@@ -65,6 +65,7 @@ export class JwtVerifier {
    * const claims = await verifier.verify(bearer); // throws ERR_AUTH_INVALID when anything is off
    */
   async verify(token: string): Promise<JWTPayload> {
+    const { decodeProtectedHeader, jwtVerify } = await loadJose();
     let alg: unknown;
     try {
       alg = decodeProtectedHeader(token).alg;

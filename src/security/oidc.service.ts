@@ -6,7 +6,7 @@
  * callback finds nothing.
  */
 import type { Kysely } from 'kysely';
-import * as client from 'openid-client';
+import type * as openid from 'openid-client';
 import { AppError } from '../errors.js';
 import { isLoopbackHost } from '../server/network.js';
 import type { Database } from '../store/schema.js';
@@ -30,8 +30,13 @@ export interface OidcIdentity {
   claims: Record<string, unknown>;
 }
 
+// openid-client loads on the first sign-in: most installations have no identity provider, and
+// none needs it before answering its first request (cold start, SPEC §3).
+let openidModule: Promise<typeof openid> | undefined;
+const loadClient = (): Promise<typeof openid> => (openidModule ??= import('openid-client'));
+
 export class OidcService {
-  #configuration: Promise<client.Configuration> | undefined;
+  #configuration: Promise<openid.Configuration> | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -40,10 +45,11 @@ export class OidcService {
   ) {}
 
   /** Discovery, once; the issuer in the document must equal the configured one exactly. */
-  configuration(): Promise<client.Configuration> {
+  configuration(): Promise<openid.Configuration> {
     this.#configuration ??= (async () => {
       const issuer = new URL(this.settings.issuer);
       const insecureOk = issuer.protocol === 'http:' && isLoopbackHost(issuer.hostname);
+      const client = await loadClient();
       return client.discovery(
         issuer,
         this.settings.clientId,
@@ -62,6 +68,7 @@ export class OidcService {
   /** Starts a flow: returns where to send the browser and the flow cookie value. */
   async start(returnTo: string): Promise<{ url: string; flowToken: string }> {
     const config = await this.configuration();
+    const client = await loadClient();
     const flowToken = randomToken();
     const state = client.randomState();
     const nonce = client.randomNonce();
@@ -116,7 +123,8 @@ export class OidcService {
     // internal host name cannot make the comparison fail.
     const current = new URL(this.settings.redirectUri);
     current.search = callbackUrl.search;
-    let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
+    const client = await loadClient();
+    let tokens: Awaited<ReturnType<typeof openid.authorizationCodeGrant>>;
     try {
       tokens = await client.authorizationCodeGrant(config, current, {
         pkceCodeVerifier: flow.code_verifier,

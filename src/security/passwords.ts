@@ -4,9 +4,16 @@
  * @zxcvbn-ts/language-common (its `passwords-common` list, drawn from leaked-password corpora),
  * not the user name. No composition rules and no forced periodic change (NIST 800-63B, ASVS V6).
  */
-import { hash, verify } from '@node-rs/argon2';
-import { dictionary } from '@zxcvbn-ts/language-common';
+import { createRequire } from 'node:module';
+import type * as argon2 from '@node-rs/argon2';
+import type * as zxcvbnCommon from '@zxcvbn-ts/language-common';
 import { AppError } from '../errors.js';
+
+// Both load on first use, not at start (cold start, SPEC §3): single-user and OIDC installations
+// never check a password. The word list is read synchronously, as the rule check is synchronous.
+let argon2Module: Promise<typeof argon2> | undefined;
+const loadArgon2 = (): Promise<typeof argon2> => (argon2Module ??= import('@node-rs/argon2'));
+const requireCjs = createRequire(import.meta.url);
 
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 256;
@@ -15,7 +22,10 @@ const ARGON2 = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
 let common: Set<string> | undefined;
 function commonPasswords(): Set<string> {
-  common ??= new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
+  if (!common) {
+    const { dictionary } = requireCjs('@zxcvbn-ts/language-common') as typeof zxcvbnCommon;
+    common = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
+  }
   return common;
 }
 
@@ -47,11 +57,13 @@ export function assertPasswordRule(password: string, username = ''): void {
  * const stored = await hashPassword('correct horse battery staple'); // "$argon2id$v=19$m=19456,t=2,p=1$…"
  */
 export async function hashPassword(password: string): Promise<string> {
+  const { hash } = await loadArgon2();
   return hash(password.normalize('NFKC'), ARGON2);
 }
 
 export async function verifyPassword(stored: string, password: string): Promise<boolean> {
   if (password.length > PASSWORD_MAX_LENGTH * 4) return false;
+  const { verify } = await loadArgon2();
   try {
     return await verify(stored, password.normalize('NFKC'));
   } catch {

@@ -18,6 +18,8 @@ import { OidcService } from './oidc.service.js';
 import { decoyHash, verifyPassword } from './passwords.js';
 import { SINGLE_USER, type Principal } from './principal.js';
 import { maxRole, type GrantableRole } from './roles.js';
+import { parseKeyring } from '../store/encrypted-blob-store.js';
+import { SecretBox } from './secret-box.js';
 import { SessionsService, type SessionRecord } from './sessions.service.js';
 import { consumeRecoveryCode, verifyTotp } from './totp.js';
 import { normaliseUsername, UsersRepository, type UserSecrets } from './users.repository.js';
@@ -99,7 +101,11 @@ export class SecurityService {
     this.clock = options.clock ?? SYSTEM_CLOCK;
     this.mode = identityConfigured(config) ? 'multi-user' : 'single-user';
     const db = store.db;
-    this.users = new UsersRepository(db);
+    const auditKey = loadAuditKey(config.audit.key, config.storage.dataDir);
+    this.users = new UsersRepository(
+      db,
+      new SecretBox(parseKeyring(config.storage.encryptionKeys), auditKey),
+    );
     this.sessions = new SessionsService(db, this.clock, {
       idleMs: config.auth.sessionIdleMinutes * 60_000,
       absoluteMs: config.auth.sessionAbsoluteHours * 3_600_000,
@@ -108,7 +114,7 @@ export class SecurityService {
     this.throttle = new LoginThrottle(db, this.clock, config.rateLimit.loginFailuresPerMinute);
     this.audit = new AuditService({
       db,
-      key: loadAuditKey(config.audit.key, config.storage.dataDir),
+      key: auditKey,
       clock: this.clock,
       ...(options.onAudit ? { onRecord: options.onAudit } : {}),
     });
@@ -150,12 +156,15 @@ export class SecurityService {
     sessionId?: string,
   ): Principal {
     const factors = method === 'local' ? LOCAL_SECOND_FACTORS : this.#config.auth.oidc.secondFactorAmr;
+    // An operator's statement that the provider enforces MFA for this application stands in for
+    // an amr the provider does not send; it never applies to local accounts.
+    const enforced = method === 'oidc' && this.#config.auth.oidc.mfaEnforcedByProvider;
     return {
       id: user.id,
       name: user.username,
       method,
       role: user.effectiveRole,
-      secondFactor: hasSecondFactor(amr, factors),
+      secondFactor: enforced || hasSecondFactor(amr, factors),
       amr: [...amr],
       ...(sessionId ? { sessionId } : {}),
     };
@@ -233,10 +242,10 @@ export class SecurityService {
   ): Promise<{ token: string; principal: Principal; session: SessionRecord }> {
     if (!this.localAccounts) throw new AppError('ERR_FORBIDDEN', 'Local accounts are not enabled');
     const keys = LoginThrottle.keys(input.username, origin.ip);
-    await this.throttle.assertAllowed(keys);
+    // Counted before anything is checked; handed back below when the attempt was not a failure.
+    await this.throttle.reserve(keys);
     const user = await this.users.findByUsername(input.username);
     const fail = async (reason: string): Promise<never> => {
-      await this.throttle.recordFailure(keys);
       await this.audit.record({
         action: 'auth.login',
         outcome: 'failure',
@@ -257,9 +266,15 @@ export class SecurityService {
     if (!(await verifyPassword(user.passwordHash, input.password))) return fail('wrong password');
     if (user.disabled) return fail('disabled');
     const amr = ['pwd'];
-    if (user.totpEnabled && user.totpSecret) {
+    if (user.totpEnabled) {
+      // Fails closed: an enrolled user whose secret is missing cannot sign in on the password.
+      if (!user.totpSecret) return fail('second factor unavailable');
       const code = input.code?.trim();
-      if (!code) throw new AppError('ERR_AUTH_CODE_REQUIRED');
+      if (!code) {
+        // The right password alone is not a failure: the same request comes back with the code.
+        await this.throttle.release(keys);
+        throw new AppError('ERR_AUTH_CODE_REQUIRED');
+      }
       const step = verifyTotp(user.totpSecret, code, this.clock.now(), user.totpLastStep);
       if (step !== null && (await this.users.claimTotpStep(user.id, step))) {
         amr.push('otp');
@@ -271,6 +286,7 @@ export class SecurityService {
       }
     }
     await this.throttle.clear(keys[0]);
+    await this.throttle.release(keys.slice(1));
     return this.#startSession(user, 'local', amr, origin);
   }
 
@@ -362,7 +378,15 @@ export class SecurityService {
       actor: actorOf(principal),
       ip: origin.ip,
       requestId: origin.requestId ?? null,
-      details: { method, amr: amr.join(' '), secondFactor: principal.secondFactor },
+      details: {
+        method,
+        amr: amr.join(' '),
+        secondFactor: principal.secondFactor,
+        // Says on the record when the second factor rests on the provider's policy, not on amr.
+        ...(method === 'oidc' && this.#config.auth.oidc.mfaEnforcedByProvider
+          ? { mfaEnforcedByProvider: true }
+          : {}),
+      },
     });
     return { token, principal, session: record };
   }

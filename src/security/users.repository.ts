@@ -3,6 +3,9 @@ import type { Kysely, Selectable } from 'kysely';
 import { AppError } from '../errors.js';
 import type { Database, UsersTable } from '../store/schema.js';
 import { isRole, maxRole, type Role } from './roles.js';
+import { SecretBox } from './secret-box.js';
+
+const TOTP_PURPOSE = 'authenticator secret';
 
 export interface User {
   id: string;
@@ -82,6 +85,17 @@ export function publicUser(user: UserSecrets | User): User {
 export const USERNAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$';
 const USERNAME = new RegExp(USERNAME_PATTERN);
 
+/**
+ * Display names and e-mail addresses also come from identity-provider claims, which no schema of
+ * ours has checked: control characters (CR/LF included) are replaced so that no screen, export or
+ * log line built from them can be forged.
+ */
+function plainText(value: string, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  const cleaned = value.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  return cleaned.trim().slice(0, max);
+}
+
 export function normaliseUsername(username: string): string {
   return username.trim().toLowerCase();
 }
@@ -99,7 +113,65 @@ export interface NewUser {
 }
 
 export class UsersRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `box` seals authenticator secrets at rest; without one (tools, old tests) they stay plain. */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly box: SecretBox | null = null,
+  ) {}
+
+  /** The user with their authenticator secrets opened (fails closed when a key is missing). */
+  #reveal(row: Row): UserSecrets {
+    const user = toUser(row);
+    if (!this.box) return user;
+    const open = (v: string | null) => (v === null ? null : this.box!.open(v, TOTP_PURPOSE, user.id));
+    return { ...user, totpSecret: open(user.totpSecret), totpPendingSecret: open(user.totpPendingSecret) };
+  }
+
+  #seal(value: string | null, id: string): string | null {
+    return value === null || !this.box ? value : this.box.seal(value, TOTP_PURPOSE, id);
+  }
+
+  /**
+   * Seals authenticator secrets stored before sealing existed. Runs at start-up; cheap when there
+   * is nothing to do. Returns how many users were changed.
+   */
+  async sealLegacySecrets(now: string): Promise<number> {
+    if (!this.box) return 0;
+    const rows = await this.db
+      .selectFrom('users')
+      .select(['id', 'totp_secret', 'totp_pending_secret'])
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('totp_secret', 'is not', null), eb('totp_secret', 'not like', 'gs1:%')]),
+          eb.and([eb('totp_pending_secret', 'is not', null), eb('totp_pending_secret', 'not like', 'gs1:%')]),
+        ]),
+      )
+      .execute();
+    for (const row of rows) {
+      const seal = (v: string | null) => (v === null || SecretBox.isSealed(v) ? v : this.#seal(v, row.id));
+      await this.db
+        .updateTable('users')
+        .set({
+          totp_secret: seal(row.totp_secret),
+          totp_pending_secret: seal(row.totp_pending_secret),
+          updated_at: now,
+        })
+        .where('id', '=', row.id)
+        // Only if no one changed it meanwhile (another replica starting, an enrolment).
+        .where((eb) =>
+          eb.and([
+            row.totp_secret === null
+              ? eb('totp_secret', 'is', null)
+              : eb('totp_secret', '=', row.totp_secret),
+            row.totp_pending_secret === null
+              ? eb('totp_pending_secret', 'is', null)
+              : eb('totp_pending_secret', '=', row.totp_pending_secret),
+          ]),
+        )
+        .execute();
+    }
+    return rows.length;
+  }
 
   async create(input: NewUser, now: string): Promise<UserSecrets> {
     const username = normaliseUsername(input.username);
@@ -109,8 +181,8 @@ export class UsersRepository {
     const row: Row = {
       id: randomUUID(),
       username,
-      display_name: input.displayName.slice(0, 200) || username,
-      email: input.email ?? null,
+      display_name: plainText(input.displayName, 200) || username,
+      email: input.email ? plainText(input.email, 200) : null,
       role: input.role,
       claims_role: input.claimsRole ?? 'none',
       source: input.source,
@@ -137,7 +209,7 @@ export class UsersRepository {
 
   async get(id: string): Promise<UserSecrets | null> {
     const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? toUser(row) : null;
+    return row ? this.#reveal(row) : null;
   }
 
   async require(id: string): Promise<UserSecrets> {
@@ -152,7 +224,7 @@ export class UsersRepository {
       .selectAll()
       .where('username', '=', normaliseUsername(username))
       .executeTakeFirst();
-    return row ? toUser(row) : null;
+    return row ? this.#reveal(row) : null;
   }
 
   async findByOidc(issuer: string, subject: string): Promise<UserSecrets | null> {
@@ -162,7 +234,7 @@ export class UsersRepository {
       .where('oidc_issuer', '=', issuer)
       .where('oidc_subject', '=', subject)
       .executeTakeFirst();
-    return row ? toUser(row) : null;
+    return row ? this.#reveal(row) : null;
   }
 
   async list(): Promise<User[]> {
@@ -197,14 +269,16 @@ export class UsersRepository {
     now: string,
   ): Promise<void> {
     const set: Partial<Row> = { updated_at: now };
-    if (changes.displayName !== undefined) set.display_name = changes.displayName;
-    if (changes.email !== undefined) set.email = changes.email;
+    if (changes.displayName !== undefined) set.display_name = plainText(changes.displayName, 200);
+    if (changes.email !== undefined)
+      set.email = changes.email === null ? null : plainText(changes.email, 200);
     if (changes.role !== undefined) set.role = changes.role;
     if (changes.claimsRole !== undefined) set.claims_role = changes.claimsRole;
     if (changes.disabled !== undefined) set.disabled = changes.disabled ? 1 : 0;
     if (changes.passwordHash !== undefined) set.password_hash = changes.passwordHash;
-    if (changes.totpSecret !== undefined) set.totp_secret = changes.totpSecret;
-    if (changes.totpPendingSecret !== undefined) set.totp_pending_secret = changes.totpPendingSecret;
+    if (changes.totpSecret !== undefined) set.totp_secret = this.#seal(changes.totpSecret, id);
+    if (changes.totpPendingSecret !== undefined)
+      set.totp_pending_secret = this.#seal(changes.totpPendingSecret, id);
     if (changes.totpEnabled !== undefined) set.totp_enabled = changes.totpEnabled ? 1 : 0;
     if (changes.totpLastStep !== undefined) set.totp_last_step = changes.totpLastStep;
     if (changes.recoveryCodes !== undefined)

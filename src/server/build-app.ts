@@ -8,6 +8,7 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import { packageRoot, packageVersion } from '../app/paths.js';
+import { lazySchemaCompilers, type LazySchemaCompilers } from './lazy-schemas.js';
 import { generateRequestId } from './logging.js';
 import { registerAccessControl } from './plugins/access-control.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
@@ -28,6 +29,7 @@ import { modelsRoutes } from './routes/models.routes.js';
 import { profilesRoutes } from './routes/profiles.routes.js';
 import { reportsRoutes } from './routes/reports.routes.js';
 import { samplesRoutes } from './routes/samples.routes.js';
+import { settingsRoutes } from './routes/settings.routes.js';
 
 export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -40,10 +42,13 @@ export interface GramscopeApp extends FastifyInstance {
   health: HealthState;
   /** Open live sockets (closed on shutdown, or per user by the security layer). */
   live: LiveHub;
+  /** Route schemas, compiled on first use (tests compile them all to catch a broken one). */
+  schemas: LazySchemaCompilers;
 }
 
 export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<GramscopeApp> {
   const { config } = ctx;
+  const schemas = lazySchemaCompilers();
   const app = Fastify({
     logger: options.logger ?? false,
     trustProxy: config.server.trustProxy,
@@ -54,7 +59,10 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
+    // Cold start: compiling every route's schemas up front cost more than anything else.
+    schemaController: { compilersFactory: schemas.compilersFactory },
   }) as unknown as GramscopeApp;
+  app.decorate('schemas', schemas);
   app.decorate('health', { draining: false });
   app.decorate('live', new LiveHub());
   app.addHook('onRequest', (request, reply, done) => {
@@ -103,6 +111,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(profilesRoutes(ctx));
   await app.register(reportsRoutes(ctx));
   await app.register(aboutRoutes(ctx));
+  await app.register(settingsRoutes(ctx));
   await app.register(samplesRoutes(options.samplesDir ?? path.join(packageRoot(), 'samples')));
   await app.register(authRoutes(ctx));
   await app.register(usersRoutes(ctx));

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { AnalysisResult } from '../domain/analysis-result.js';
+import type { AnalysisResult, StoredImage } from '../domain/analysis-result.js';
 import { AppError } from '../errors.js';
 import type { Database } from './schema.js';
 
@@ -8,7 +8,10 @@ export interface AnalysisListItem {
   createdAt: string;
   specimen: string | null;
   engine: string;
+  /** The English finding. */
   finding: string;
+  /** The Japanese finding (TAXONOMY.md names). */
+  findingJa: string;
   gram: { positive: number; negative: number };
   detectionCount: number;
   status: string;
@@ -22,7 +25,7 @@ export interface AnalysisListQuery {
   specimen?: string | undefined;
   status?: string | undefined;
   engine?: string | undefined;
-  /** Case-insensitive substring of the English finding. */
+  /** Case-insensitive substring of the English or Japanese finding. */
   q?: string | undefined;
   /** ISO timestamps bounding created_at. */
   from?: string | undefined;
@@ -34,12 +37,28 @@ export interface StoredAnalysis {
   result: AnalysisResult;
   status: 'preliminary' | 'final';
   imageKey: string | null;
+  /** When the retention run deleted the image; null when it is kept or was never retained. */
+  imagePurgedAt: string | null;
+}
+
+/** A retained image whose analysis is older than the retention period. */
+export interface ExpiredImage {
+  id: string;
+  createdAt: string;
+  imageKey: string;
 }
 
 export interface StoredAnalysisMeta {
   createdBy?: string | null;
   imageKey?: string | null;
   modelId?: string | null;
+}
+
+/** What a response says about the original image of a stored analysis. */
+export function storedImageOf(stored: Pick<StoredAnalysis, 'imageKey' | 'imagePurgedAt'>): StoredImage {
+  if (stored.imageKey) return { status: 'retained', purgedAt: null };
+  if (stored.imagePurgedAt) return { status: 'purged', purgedAt: stored.imagePurgedAt };
+  return { status: 'not-retained', purgedAt: null };
 }
 
 const encodeCursor = (createdAt: string, id: string): string =>
@@ -73,6 +92,7 @@ export class AnalysesRepository {
         image_height: result.image.height,
         image_key: meta.imageKey ?? null,
         finding_en: result.summary.finding.en,
+        finding_ja: result.summary.finding.ja,
         gram_positive: result.summary.gram.positive,
         gram_negative: result.summary.gram.negative,
         detection_count: result.detections.length,
@@ -101,7 +121,7 @@ export class AnalysesRepository {
   async getStored(id: string): Promise<StoredAnalysis | null> {
     const row = await this.db
       .selectFrom('analyses')
-      .select(['result_json', 'status', 'image_key'])
+      .select(['result_json', 'status', 'image_key', 'image_purged_at'])
       .where('id', '=', id)
       .executeTakeFirst();
     return row
@@ -109,6 +129,7 @@ export class AnalysesRepository {
           result: JSON.parse(row.result_json) as AnalysisResult,
           status: row.status === 'final' ? 'final' : 'preliminary',
           imageKey: row.image_key,
+          imagePurgedAt: row.image_purged_at,
         }
       : null;
   }
@@ -123,7 +144,7 @@ export class AnalysesRepository {
   async listBySpecimen(specimenId: string, limit = 500): Promise<StoredAnalysis[]> {
     const rows = await this.db
       .selectFrom('analyses')
-      .select(['result_json', 'status', 'image_key'])
+      .select(['result_json', 'status', 'image_key', 'image_purged_at'])
       .where('specimen_id', '=', specimenId)
       .orderBy('created_at')
       .orderBy('id')
@@ -133,7 +154,47 @@ export class AnalysesRepository {
       result: JSON.parse(row.result_json) as AnalysisResult,
       status: row.status === 'final' ? 'final' : 'preliminary',
       imageKey: row.image_key,
+      imagePurgedAt: row.image_purged_at,
     }));
+  }
+
+  /**
+   * Retained images of analyses created before `cutoff`, oldest first, keyset-paged by
+   * (created_at, id) so a page whose deletions failed is not fetched again in the same run.
+   */
+  async expiredImages(
+    cutoff: string,
+    limit: number,
+    after?: { createdAt: string; id: string },
+  ): Promise<ExpiredImage[]> {
+    let q = this.db
+      .selectFrom('analyses')
+      .select(['id', 'created_at', 'image_key'])
+      .where('image_key', 'is not', null)
+      .where('created_at', '<', cutoff);
+    if (after)
+      q = q.where((eb) =>
+        eb.or([
+          eb('created_at', '>', after.createdAt),
+          eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)]),
+        ]),
+      );
+    const rows = await q.orderBy('created_at').orderBy('id').limit(limit).execute();
+    return rows.map((r) => ({ id: r.id, createdAt: r.created_at, imageKey: r.image_key! }));
+  }
+
+  /**
+   * Forgets a deleted image. Guarded on the key, so when two replicas purge at once only one counts
+   * it. Returns whether this call cleared it.
+   */
+  async clearImage(id: string, imageKey: string, purgedAt: string): Promise<boolean> {
+    const res = await this.db
+      .updateTable('analyses')
+      .set({ image_key: null, image_purged_at: purgedAt })
+      .where('id', '=', id)
+      .where('image_key', '=', imageKey)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
   }
 
   /** Marks one field, or every field of a specimen, final after sign-off. */
@@ -164,6 +225,7 @@ export class AnalysesRepository {
         'specimen_id',
         'engine_name',
         'finding_en',
+        'finding_ja',
         'gram_positive',
         'gram_negative',
         'detection_count',
@@ -188,7 +250,9 @@ export class AnalysesRepository {
     if (query.to) q = q.where('created_at', '<=', query.to);
     if (query.q) {
       const needle = `%${query.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      q = q.where((eb) => eb(eb.fn('lower', ['finding_en']), 'like', needle));
+      q = q.where((eb) =>
+        eb.or([eb(eb.fn('lower', ['finding_en']), 'like', needle), eb('finding_ja', 'like', needle)]),
+      );
     }
     const rows = await q
       .orderBy('created_at', 'desc')
@@ -204,6 +268,7 @@ export class AnalysesRepository {
         specimen: r.specimen_id,
         engine: r.engine_name,
         finding: r.finding_en,
+        findingJa: r.finding_ja ?? r.finding_en,
         gram: { positive: r.gram_positive, negative: r.gram_negative },
         detectionCount: r.detection_count,
         status: r.status,

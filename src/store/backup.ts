@@ -1,7 +1,8 @@
 /**
  * Backup and restore of the embedded default (SQLite file + blob folder in the data directory).
  * A backup is a folder: `gramscope.db` (a consistent snapshot taken with SQLite's online backup
- * API, safe while the server runs), `blobs/` (retained images and models, still encrypted) and
+ * API, safe while the server runs), `blobs/` (retained images, still encrypted), `models/` (the
+ * registered ONNX files, named by their sha256) and
  * `manifest.json` (row counts per table, applied migrations, and the sha256 of every file), so a
  * restore proves the copy is complete before it touches anything. PostgreSQL installations use
  * pg_dump / pg_restore instead (docs/operations.md).
@@ -16,6 +17,8 @@ import { openDatabase } from './database.js';
 
 export const BACKUP_FORMAT = 'gramscope-backup/1';
 const DB_FILE = 'gramscope.db';
+/** Folders of files the database refers to: retained images (blobs) and registered models. */
+const FILE_FOLDERS = ['blobs', 'models'] as const;
 
 export interface BackupManifest {
   format: typeof BACKUP_FORMAT;
@@ -68,6 +71,18 @@ export function countSqliteRows(file: string): Record<string, number> {
   }
 }
 
+/** The sha256 of every registered model's file, from a SQLite file. */
+function modelFilesOf(file: string): string[] {
+  const db = new SQLite(file, { readonly: true, fileMustExist: true });
+  try {
+    return (
+      db.prepare('select distinct sha256 from models order by sha256').all() as { sha256: string }[]
+    ).map((r) => r.sha256);
+  } finally {
+    db.close();
+  }
+}
+
 function appliedMigrations(file: string): string[] {
   const db = new SQLite(file, { readonly: true, fileMustExist: true });
   try {
@@ -110,11 +125,14 @@ export async function createBackup(
   // the restored chain cannot be verified. (A configured GRAMSCOPE_AUDIT_KEY stays in its secret store.)
   const auditKey = path.join(dataDir, 'audit.key');
   if (existsSync(auditKey)) await copyFile(auditKey, path.join(target, 'audit.key'));
-  const blobsDir = path.join(dataDir, 'blobs');
-  for (const rel of await listFiles(blobsDir)) {
-    const to = path.join(target, 'blobs', rel);
-    await mkdir(path.dirname(to), { recursive: true });
-    await copyFile(path.join(blobsDir, rel), to);
+  // Model files follow the same rule: stored before their card, so every card finds its file.
+  for (const folder of FILE_FOLDERS) {
+    const from = path.join(dataDir, folder);
+    for (const rel of await listFiles(from)) {
+      const to = path.join(target, folder, rel);
+      await mkdir(path.dirname(to), { recursive: true });
+      await copyFile(path.join(from, rel), to);
+    }
   }
   const files: Record<string, string> = {};
   for (const rel of await listFiles(target))
@@ -162,8 +180,11 @@ export async function verifyBackup(backupDir: string): Promise<BackupManifest> {
 }
 
 async function hasData(dataDir: string): Promise<boolean> {
-  if (!existsSync(path.join(dataDir, DB_FILE)))
-    return (await listFiles(path.join(dataDir, 'blobs'))).length > 0;
+  if (!existsSync(path.join(dataDir, DB_FILE))) {
+    for (const folder of FILE_FOLDERS)
+      if ((await listFiles(path.join(dataDir, folder))).length > 0) return true;
+    return false;
+  }
   const counts = countSqliteRows(path.join(dataDir, DB_FILE));
   // Bundled profiles are created on first start; anything else is data someone would miss.
   return Object.entries(counts).some(([table, n]) => n > 0 && table !== 'profiles' && table !== 'settings');
@@ -192,7 +213,7 @@ export async function restoreBackup(
       `${dataDir} already holds data; restore into an empty data directory, or pass --force to move the current data aside`,
     );
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  for (const name of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, 'blobs', 'audit.key']) {
+  for (const name of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, ...FILE_FOLDERS, 'audit.key']) {
     const current = path.join(dataDir, name);
     if (existsSync(current)) await rename(current, path.join(dataDir, `${name}.before-restore-${stamp}`));
   }
@@ -222,6 +243,13 @@ export async function restoreBackup(
     name: 'blobs',
     ok: missing.length === 0,
     detail: `${blobs.length - missing.length}/${blobs.length}`,
+  });
+  const cards = modelFilesOf(path.join(dataDir, DB_FILE));
+  const withoutFile = cards.filter((sha256) => !existsSync(path.join(dataDir, 'models', `${sha256}.onnx`)));
+  checks.push({
+    name: 'model files',
+    ok: withoutFile.length === 0,
+    detail: `${cards.length - withoutFile.length}/${cards.length}`,
   });
   for (const verify of options.verifiers ?? []) checks.push(await verify(dataDir));
   return { manifest, counts, checks };

@@ -7,7 +7,6 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
 import { AppError } from '../errors.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -51,6 +50,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<StoreD
   let dialect: Dialect;
   let location: string;
   if (usePostgres) {
+    // Loaded only here: an embedded installation never needs the PostgreSQL driver.
+    const { default: pg } = await import('pg');
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: 10,

@@ -1,10 +1,56 @@
 /** Model cards and active models in SQLite or PostgreSQL, behind the registry's repository interface. */
 import { Value } from '@sinclair/typebox/value';
-import type { Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import { AppError } from '../errors.js';
-import { ModelCardSchema, type ModelCard, type ModelEngine, type ModelEntry } from '../models/model-card.js';
-import type { ModelsRepository } from '../models/models.repository.js';
+import {
+  ModelCardSchema,
+  type ModelActivation,
+  type ModelActivationAction,
+  type ModelCard,
+  type ModelEngine,
+  type ModelEntry,
+} from '../models/model-card.js';
+import type { ActivationChange, ModelsRepository } from '../models/models.repository.js';
 import type { Database, ModelsTable } from './schema.js';
+
+/** The advisory lock key serialising active-model changes on PostgreSQL (any fixed 64-bit number). */
+const MODEL_ACTIVATION_LOCK = 0x67726d6d6f64; // "grmmod"
+
+async function activeId(trx: Transaction<Database>, engine: string): Promise<string | null> {
+  const row = await trx
+    .selectFrom('active_models')
+    .select(['model_id'])
+    .where('engine', '=', engine)
+    .executeTakeFirst();
+  return row?.model_id ?? null;
+}
+
+async function record(
+  trx: Transaction<Database>,
+  engine: string,
+  action: ModelActivationAction,
+  modelId: string | null,
+  previousModelId: string | null,
+  at: string,
+  by: string | null,
+): Promise<void> {
+  const last = await trx
+    .selectFrom('model_activations')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .executeTakeFirst();
+  await trx
+    .insertInto('model_activations')
+    .values({
+      seq: Number(last?.seq ?? 0) + 1,
+      engine,
+      action,
+      model_id: modelId,
+      previous_model_id: previousModelId,
+      at,
+      by,
+    })
+    .execute();
+}
 
 function toCard(row: Pick<ModelsTable, 'id' | 'card_json'>): ModelCard {
   const card: unknown = JSON.parse(row.card_json);
@@ -80,15 +126,59 @@ export class SqlModelsRepository implements ModelsRepository {
     });
   }
 
-  async activate(id: string): Promise<void> {
-    const row = await this.db.selectFrom('models').select(['engine']).where('id', '=', id).executeTakeFirst();
-    if (!row) throw new AppError('ERR_MODEL_NOT_FOUND', `No model "${id}"`);
-    const updated_at = new Date().toISOString();
-    await this.db
-      .insertInto('active_models')
-      .values({ engine: row.engine, model_id: id, updated_at })
-      .onConflict((oc) => oc.column('engine').doUpdateSet({ model_id: id, updated_at }))
+  async activate(id: string, change: ActivationChange = {}): Promise<string | null> {
+    return this.#change(async (trx, at) => {
+      const row = await trx.selectFrom('models').select(['engine']).where('id', '=', id).executeTakeFirst();
+      if (!row) throw new AppError('ERR_MODEL_NOT_FOUND', `No model "${id}"`);
+      const previous = await activeId(trx, row.engine);
+      await trx
+        .insertInto('active_models')
+        .values({ engine: row.engine, model_id: id, updated_at: at })
+        .onConflict((oc) => oc.column('engine').doUpdateSet({ model_id: id, updated_at: at }))
+        .execute();
+      await record(trx, row.engine, change.action ?? 'activate', id, previous, at, change.by ?? null);
+      return previous;
+    }, change.at);
+  }
+
+  async deactivate(engine: ModelEngine, change: ActivationChange = {}): Promise<string | null> {
+    return this.#change(async (trx, at) => {
+      const previous = await activeId(trx, engine);
+      await trx.deleteFrom('active_models').where('engine', '=', engine).execute();
+      await record(trx, engine, change.action ?? 'deactivate', null, previous, at, change.by ?? null);
+      return previous;
+    }, change.at);
+  }
+
+  async activations(engine: ModelEngine, limit = 50): Promise<ModelActivation[]> {
+    const rows = await this.db
+      .selectFrom('model_activations')
+      .selectAll()
+      .where('engine', '=', engine)
+      .orderBy('seq', 'desc')
+      .limit(limit)
       .execute();
+    return rows.map((r) => ({
+      engine: r.engine as ModelEngine,
+      action: r.action as ModelActivationAction,
+      modelId: r.model_id,
+      previousModelId: r.previous_model_id,
+      at: r.at,
+      by: r.by,
+    }));
+  }
+
+  /**
+   * Runs one change of an active model in a transaction. On PostgreSQL, replicas changing models at
+   * the same moment take turns (a transaction-scoped advisory lock), so each change reads the model
+   * active before it and the history stays one chain; SQLite runs one write transaction at a time.
+   */
+  async #change<T>(run: (trx: Transaction<Database>, at: string) => Promise<T>, at?: string): Promise<T> {
+    const postgres = this.db.getExecutor().adapter instanceof PostgresAdapter;
+    return this.db.transaction().execute(async (trx) => {
+      if (postgres) await sql`select pg_advisory_xact_lock(${MODEL_ACTIVATION_LOCK})`.execute(trx);
+      return run(trx, at ?? new Date().toISOString());
+    });
   }
 
   async countBySha256(sha256: string): Promise<number> {

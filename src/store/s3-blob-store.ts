@@ -2,18 +2,15 @@
  * Blob storage in an S3-compatible bucket (AWS S3, MinIO, Ceph RGW, …) through the AWS SDK v3, for
  * installations with more than one replica. Credentials come from the SDK's default chain
  * (environment, web identity / IRSA, ECS task role, instance profile), never from our settings.
+ * The SDK (hundreds of modules) loads on the first call, not at start: a filesystem installation
+ * never loads it, and an S3 one does not wait for it before answering (cold start, SPEC §3).
  */
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  NoSuchKey,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
+import type * as s3 from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { AppError } from '../errors.js';
 import { assertSafeKey, type BlobStore } from './blob-store.js';
+
+type S3Sdk = typeof s3;
 
 export interface S3BlobStoreOptions {
   bucket: string;
@@ -29,14 +26,29 @@ export interface S3BlobStoreOptions {
 
 export class S3BlobStore implements BlobStore {
   readonly kind = 's3';
-  readonly #client: S3Client;
+  readonly #options: S3BlobStoreOptions;
+  #sdk: Promise<{ sdk: S3Sdk; client: S3Client }> | undefined;
+  #client: S3Client | undefined;
   readonly #bucket: string;
   readonly #prefix: string;
 
   constructor(options: S3BlobStoreOptions) {
+    this.#options = options;
     this.#bucket = options.bucket;
     this.#prefix = options.prefix ?? '';
-    this.#client = new S3Client({
+  }
+
+  /** The SDK and the client, loaded and built on first use. */
+  #connect(): Promise<{ sdk: S3Sdk; client: S3Client }> {
+    return (this.#sdk ??= import('@aws-sdk/client-s3').then((sdk) => {
+      this.#client = this.#build(sdk);
+      return { sdk, client: this.#client };
+    }));
+  }
+
+  #build(sdk: S3Sdk): S3Client {
+    const options = this.#options;
+    return new sdk.S3Client({
       region: options.region,
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       forcePathStyle: options.forcePathStyle ?? false,
@@ -56,9 +68,9 @@ export class S3BlobStore implements BlobStore {
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
     const objectKey = this.#key(key);
-    await this.#call(() =>
-      this.#client.send(
-        new PutObjectCommand({
+    await this.#call(({ sdk, client }) =>
+      client.send(
+        new sdk.PutObjectCommand({
           Bucket: this.#bucket,
           Key: objectKey,
           Body: bytes,
@@ -69,16 +81,16 @@ export class S3BlobStore implements BlobStore {
   }
 
   async get(key: string): Promise<Buffer | null> {
+    const objectKey = this.#key(key);
+    const { sdk, client } = await this.#connect();
     try {
-      const out = await this.#client.send(
-        new GetObjectCommand({ Bucket: this.#bucket, Key: this.#key(key) }),
-      );
+      const out = await client.send(new sdk.GetObjectCommand({ Bucket: this.#bucket, Key: objectKey }));
       if (!out.Body) return null;
       return Buffer.from(await out.Body.transformToByteArray());
     } catch (err) {
       if (
-        err instanceof NoSuchKey ||
-        (err instanceof S3ServiceException && err.$metadata.httpStatusCode === 404)
+        err instanceof sdk.NoSuchKey ||
+        (err instanceof sdk.S3ServiceException && err.$metadata.httpStatusCode === 404)
       )
         return null;
       throw unavailable(err);
@@ -86,23 +98,25 @@ export class S3BlobStore implements BlobStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.#call(() =>
-      this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: this.#key(key) })),
+    const objectKey = this.#key(key);
+    await this.#call(({ sdk, client }) =>
+      client.send(new sdk.DeleteObjectCommand({ Bucket: this.#bucket, Key: objectKey })),
     );
   }
 
   /** Readiness: the bucket exists and these credentials reach it. */
   async ping(): Promise<void> {
-    await this.#call(() => this.#client.send(new HeadBucketCommand({ Bucket: this.#bucket })));
+    await this.#call(({ sdk, client }) => client.send(new sdk.HeadBucketCommand({ Bucket: this.#bucket })));
   }
 
   close(): void {
-    this.#client.destroy();
+    this.#client?.destroy();
   }
 
-  async #call<T>(fn: () => Promise<T>): Promise<T> {
+  async #call<T>(fn: (s3: { sdk: S3Sdk; client: S3Client }) => Promise<T>): Promise<T> {
+    const s3 = await this.#connect();
     try {
-      return await fn();
+      return await fn(s3);
     } catch (err) {
       throw unavailable(err);
     }

@@ -18,7 +18,11 @@ export interface AnalysesTable {
   image_height: number;
   /** Object key of the retained image in blob storage, when retention is on. */
   image_key: string | null;
+  /** When the retention run deleted the retained image (image_key is then null). */
+  image_purged_at: string | null;
   finding_en: string;
+  /** Japanese finding (null only for rows a migration could not fill). */
+  finding_ja: string | null;
   gram_positive: number;
   gram_negative: number;
   detection_count: number;
@@ -41,10 +45,12 @@ export interface ProfilesTable {
   updated_at: string;
 }
 
+/** Settings an admin changes at run time (over the configured defaults), one JSON value per key. */
 export interface SettingsTable {
   key: string;
   value_json: string;
   updated_at: string;
+  updated_by: string | null;
 }
 
 /** A registered ONNX model; the card (src/models/model-card.ts) is kept whole as JSON. */
@@ -66,6 +72,18 @@ export interface ActiveModelsTable {
   engine: string;
   model_id: string;
   updated_at: string;
+}
+
+/** One change of an engine's active model; `model_id` is null when the engine was left without one. */
+export interface ModelActivationsTable {
+  seq: number;
+  engine: string;
+  /** 'activate', 'deactivate' or 'rollback'. */
+  action: string;
+  model_id: string | null;
+  previous_model_id: string | null;
+  at: string;
+  by: string | null;
 }
 
 export interface SpecimensTable {
@@ -247,6 +265,7 @@ export interface Database {
   fhir_deliveries: FhirDeliveriesTable;
   models: ModelsTable;
   active_models: ActiveModelsTable;
+  model_activations: ModelActivationsTable;
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;

@@ -38,6 +38,18 @@ describe('finding and summary', () => {
     expect(f.ja).toBe('グラム陽性球菌（ブドウ状）、グラム陰性桿菌');
   });
 
+  it('lists three morphotypes as English prose: commas, one "and", no stray capitals', () => {
+    const f = findingFor(
+      new Map([
+        ['gnr', 50],
+        ['yeast', 30],
+        ['gncb', 20],
+      ]),
+    );
+    expect(f.en).toBe('Gram-negative rods, yeast and Gram-negative coccobacilli');
+    expect(f.ja).toBe('グラム陰性桿菌、酵母様真菌、グラム陰性球桿菌');
+  });
+
   it('reports no organisms seen when only red cells are present', () => {
     expect(findingFor(new Map([['rbc', 12]]))).toEqual({ en: 'No organisms seen', ja: '菌体を認めず' });
   });

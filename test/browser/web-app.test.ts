@@ -4,6 +4,7 @@
  * review; the administration screens. Screenshots of each screen go to docs/screenshots when
  * UPDATE_SCREENSHOTS=1 (npm run screenshots).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -46,7 +47,12 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
       fields.push(file);
     }
     await ensureWebBuild();
-    server = await startServer();
+    // Images retained (encrypted), so History shows the stored original and retention has work to do.
+    server = await startServer({
+      'storage.retainImages': true,
+      'storage.encryptionKeys': [`k1:${randomBytes(32).toString('base64')}`],
+      'storage.imageRetentionDays': 30,
+    });
     browser = await launchBrowser({ locale: 'en-GB' });
   }, 120_000);
 
@@ -211,10 +217,54 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await expect.poll(() => table.locator('tbody tr').count()).toBe(3);
 
+    // In Japanese the finding column shows the Japanese finding the server stored with each result.
+    const all = await api<{ items: { finding: string; findingJa: string }[] }>('/api/v1/analyses');
+    await page.getByTestId('language').selectOption('ja');
+    const cells = page.getByTestId('history-finding');
+    await expect.poll(() => cells.allTextContents()).toEqual(all.items.map((i) => i.findingJa));
+    expect(all.items.every((i) => i.findingJa !== i.finding)).toBe(true);
+    await saveScreenshot(page, 'history-ja');
+    await page.getByTestId('language').selectOption('en');
+    await expect.poll(() => cells.allTextContents()).toEqual(all.items.map((i) => i.finding));
+
     await table.locator('tbody tr').first().getByRole('link', { name: /^Open/ }).click();
     await page.getByTestId('result').waitFor();
     const result = await latest();
     await expect.poll(() => page.locator('[data-testid=box]').count()).toBe(result.detections.length);
+    // The stored original is shown (decrypted by the server), at its full size.
+    expect(result.storedImage).toEqual({ status: 'retained', purgedAt: null });
+    const image = page.getByTestId('field-image');
+    expect(await image.getAttribute('src')).toBe(`/api/v1/analyses/${result.id}/original.png`);
+    await expect
+      .poll(() =>
+        image.evaluate((img) => {
+          const { naturalWidth, naturalHeight } = img as unknown as {
+            naturalWidth: number;
+            naturalHeight: number;
+          };
+          return [naturalWidth, naturalHeight];
+        }),
+      )
+      .toEqual([result.image.width, result.image.height]);
+    // Every export the result view offers answers, the JP Core bundle and the original included.
+    const hrefs = await page
+      .getByTestId('exports')
+      .locator('a')
+      .evaluateAll((links) =>
+        (links as unknown as { getAttribute(name: string): string | null }[]).map(
+          (a) => a.getAttribute('href') ?? '',
+        ),
+      );
+    const base = `/api/v1/analyses/${result.id}`;
+    expect(hrefs).toEqual(
+      expect.arrayContaining([
+        `${base}/report.fhir.json?profile=jp-core`,
+        `${base}/report.csv?kind=detections`,
+        `${base}/report.json`,
+        `${base}/original.png`,
+      ]),
+    );
+    for (const href of hrefs) expect((await fetch(`${server.url}${href}`)).status, href).toBe(200);
     await saveScreenshot(page, 'analysis');
     expect(browser.errors).toEqual([]);
   });
@@ -354,16 +404,55 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
     await page.getByRole('button', { name: 'Delete Lab-2 Olympus 100x' }).click();
     await expect.poll(() => rows.count()).toBe(profiles.items.length);
 
-    // Sections whose API has not landed say so instead of showing anything made up.
-    const retention = await fetch(`${server.url}/api/v1/settings/retention`);
+    // Retention: only images expire. An analysis 40 days old keeps its result after its image goes.
+    const old = await latest();
+    const aged = {
+      ...old,
+      id: `aged-${old.id.slice(0, 8)}`,
+      specimen: null,
+      createdAt: new Date(Date.now() - 40 * 86_400_000).toISOString(),
+    };
+    const agedKey = `images/${aged.createdAt.slice(0, 10)}/${aged.id}.png`;
+    await server.ctx.blobs.put(
+      agedKey,
+      (await server.ctx.blobs.get(`images/${old.createdAt.slice(0, 10)}/${old.id}.png`))!,
+    );
+    await server.ctx.analyses.insert(aged, { imageKey: agedKey });
+
     await page.goto(`${server.url}/#/admin/retention`);
-    if (retention.status === 404) {
-      await page.getByTestId('unavailable').waitFor();
-      await saveScreenshot(page, 'admin-retention-unavailable');
-    }
+    const days = page.getByLabel('Keep original images for');
+    await expect.poll(() => days.inputValue()).toBe('30');
+    expect(await page.getByTestId('retention-source').textContent()).toContain('configured period');
+    expect(await page.getByTestId('retention-kept').textContent()).toContain('audit log');
+    await days.fill('60');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByTestId('retention-source').textContent()).toContain('set by');
+    expect((await api<{ imagesDays: number }>('/api/v1/settings/retention')).imagesDays).toBe(60);
+    // At 60 days the 40-day-old image stays; back at the configured 30 it is deleted.
+    await page.getByTestId('retention-purge').click();
+    await expect.poll(() => page.getByTestId('retention-done').textContent()).toBe('0 images deleted.');
+    await page.getByRole('button', { name: 'Use the configured 30 days' }).click();
+    await expect.poll(() => days.inputValue()).toBe('30');
+    await page.getByTestId('retention-purge').click();
+    await expect.poll(() => page.getByTestId('retention-done').textContent()).toBe('1 image deleted.');
+    await expect
+      .poll(() => page.getByTestId('retention-last').textContent())
+      .toContain('by an administrator');
+    await saveScreenshot(page, 'admin-retention');
+    expect(await auditAccessibility(page)).toEqual([]);
+
+    await page.goto(`${server.url}/#/analyses/${aged.id}`);
+    await page.getByTestId('result').waitFor();
+    expect(await page.getByTestId('field-image').count()).toBe(0);
+    expect(await page.getByTestId('image-note').textContent()).toContain('deleted on');
+    await expect.poll(() => page.locator('[data-testid=box]').count()).toBe(aged.detections.length);
+    await saveScreenshot(page, 'analysis-image-purged');
 
     await page.goto(`${server.url}/#/data-handling`);
     const about = await api<{ storage: { retainImages: boolean } }>('/api/v1/about');
+    expect(await page.getByTestId('data-retention').textContent()).toContain(
+      'Original images: 30 days, then deleted',
+    );
     const images = page.getByTestId('data-images');
     await images.waitFor();
     expect(await images.textContent()).toContain(

@@ -75,6 +75,31 @@ describe('gramscope models', () => {
     );
     expect(JSON.parse(await invoke(['models', 'show', 'det-2', '-d', data])).sha256).toBe(added.sha256);
     expect(await invoke(['models', 'verify', '-d', data])).toBe('det-2\tok\n');
+    // A second registration of the same file, then activation, roll back and deactivation.
+    await invoke(['models', 'add', join(tmp, 'det.onnx'), '--id', 'det-3', '-d', data, '--json']);
+    expect(await invoke(['models', 'activate', 'det-3', '-d', data])).toBe(
+      'det-3 is now the active onnx-detector model (was det-2)\n',
+    );
+    expect(await invoke(['models', 'rollback', 'onnx-detector', '-d', data])).toBe(
+      'det-2 is again the active onnx-detector model (was det-3)\n',
+    );
+    expect(await invoke(['models', 'deactivate', 'onnx-detector', '-d', data])).toBe(
+      'onnx-detector has no active model (was det-2)\n',
+    );
+    const history = JSON.parse(await invoke(['models', 'history', 'onnx-detector', '-d', data, '--json']));
+    expect(
+      history.map((h: { action: string; modelId: string | null; by: string }) => [h.action, h.modelId, h.by]),
+    ).toEqual([
+      ['deactivate', null, 'cli'],
+      ['rollback', 'det-2', 'cli'],
+      ['activate', 'det-3', 'cli'],
+      ['activate', 'det-2', 'cli'],
+    ]);
+    await expect(invoke(['models', 'rollback', 'morphology', '-d', data])).rejects.toThrow(
+      /engine must be one of/,
+    );
+    expect(await invoke(['models', 'remove', 'det-3', '-d', data])).toBe('removed det-3\n');
+    await invoke(['models', 'activate', 'det-2', '-d', data]);
     await expect(invoke(['models', 'remove', 'det-2', '-d', data])).rejects.toMatchObject({
       code: 'ERR_CONFLICT',
     });

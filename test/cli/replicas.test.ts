@@ -156,4 +156,32 @@ describe.skipIf(SKIP_PG)('two replicas with local accounts share sessions and on
       await ctx.close();
     }
   });
+
+  // Last in this file: it uses up 127.0.0.1's sign-in allowance for a minute.
+  it('counts failed sign-ins across replicas: five in a minute in all, however they are spread', async () => {
+    const attempt = (url: string, password: string) =>
+      fetch(`${url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'tech1', password }),
+      });
+    const first = [(await attempt(a.url, 'wrong-1')).status, (await attempt(b.url, 'wrong-2')).status];
+    expect(first).toEqual([401, 401]);
+    // Then a burst of parallel guesses on both replicas.
+    const burst = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => attempt(i % 2 ? b.url : a.url, `guess-${i}`)),
+    );
+    // At most three (a guess is counted against the name and the address, in whichever order the
+    // database takes them, so interleaving can refuse even one of the three).
+    const statuses = burst.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(3);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(7);
+    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+    const refused = burst.find((r) => r.status === 429)!;
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Refused before the password is checked: the right password does not get through either.
+    const rightOnA = await attempt(a.url, PASSWORD);
+    expect(rightOnA.status).toBe(429);
+    expect(((await rightOnA.json()) as { code: string }).code).toBe('ERR_RATE_LIMITED');
+  });
 });

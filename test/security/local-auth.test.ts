@@ -249,6 +249,20 @@ describe('local sign-in over HTTP', () => {
     expect((await login({ username: 'lee', password: PASSWORD }, '198.51.100.2')).statusCode).toBe(200);
   });
 
+  it('holds the limit against a burst of parallel guesses (counted before the password is checked)', async () => {
+    await createPerson(t, 'burst', 'viewer', { secondFactor: false });
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        login({ username: 'burst', password: `guess-${i}` }, `203.0.113.${i + 1}`),
+      ),
+    );
+    const statuses = answers.map((r) => r.statusCode);
+    // At most five passwords were ever compared; the rest were refused unseen.
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(15);
+    t.clock.advance(61_000);
+  });
+
   it('records sign-ins and failures in the audit chain without the password', async () => {
     const { items } = await t.ctx.security.audit.list({ limit: 500, action: 'auth.login' });
     expect(items.some((e) => e.outcome === 'failure' && e.details.reason === 'wrong password')).toBe(true);

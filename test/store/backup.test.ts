@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppContext, type AppContext } from '../../src/app/context.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createBackup, restoreBackup, verifyBackup } from '../../src/store/backup.js';
+import { buildConstantDetector } from '../../src/models/builder/exact-models.js';
 import { ENGINES } from '../fixtures/test-engines.js';
 import { spinFrame } from '../support/frames.js';
 
@@ -34,6 +35,7 @@ describe('backup and restore drill (embedded SQLite + blobs)', () => {
   let dataDir: string;
   let backupDir: string;
   const ids: string[] = [];
+  let modelSha256 = '';
 
   beforeAll(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'gramscope-drill-'));
@@ -54,6 +56,20 @@ describe('backup and restore drill (embedded SQLite + blobs)', () => {
       objective: '100x',
       micronsPerPixel: 0.05,
     });
+    // A registered model: its file lives in <data>/models and must come back with its card.
+    modelSha256 = (
+      await ctx.models.add({
+        bytes: buildConstantDetector({
+          layout: 'yolov5',
+          classes: ['cons'],
+          rows: [[16, 16, 8, 8, 0.9, 1]],
+          inputWidth: 32,
+          inputHeight: 32,
+        }).bytes,
+        engine: 'onnx-detector',
+        card: { id: 'drill-model', name: 'Drill' },
+      })
+    ).sha256;
     // Backed up while the application still has the database open.
     await createBackup(dataDir, backupDir, '0.1.0-test');
     await ctx.close();
@@ -70,6 +86,10 @@ describe('backup and restore drill (embedded SQLite + blobs)', () => {
     expect(manifest.migrations[0]).toBe('0001-initial');
     const blobFiles = Object.keys(manifest.files).filter((f) => f.startsWith('blobs/images/'));
     expect(blobFiles).toHaveLength(5);
+    expect(Object.keys(manifest.files).filter((f) => f.startsWith('models/'))).toEqual([
+      `models/${modelSha256}.onnx`,
+    ]);
+    expect(manifest.counts.models).toBe(1);
     for (const hash of Object.values(manifest.files)) expect(hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -91,8 +111,10 @@ describe('backup and restore drill (embedded SQLite + blobs)', () => {
     expect(result.checks.map((c) => [c.name, c.ok])).toEqual([
       ['row counts', true],
       ['blobs', true],
+      ['model files', true],
       ['audit chain', true],
     ]);
+    expect(result.checks.find((c) => c.name === 'model files')?.detail).toBe('1/1');
     expect(result.counts.analyses).toBe(5);
     const ctx = await openContext(dataDir);
     try {
@@ -108,6 +130,8 @@ describe('backup and restore drill (embedded SQLite + blobs)', () => {
       const png = await ctx.blobs.get(row.image_key!);
       expect(png?.subarray(1, 4).toString()).toBe('PNG');
       expect((await ctx.profiles.find('scope-7'))?.micronsPerPixel).toBe(0.05);
+      expect(await ctx.models.verify('drill-model')).toMatchObject({ ok: true, actual: modelSha256 });
+      expect((await ctx.models.activate('drill-model')).card.sha256).toBe(modelSha256);
     } finally {
       await ctx.close();
     }

@@ -76,6 +76,42 @@ describe.each(DIALECTS)('models repository on $name', ({ create }) => {
     await expect(repo.activate('nope')).rejects.toMatchObject({ code: 'ERR_MODEL_NOT_FOUND' });
   });
 
+  it('records every change of an active model with the one before it, newest first', async () => {
+    expect(await repo.activate('a', { by: 'ada', at: '2026-02-01T00:00:00.000Z' })).toBe('bb');
+    expect(await repo.deactivate('onnx-detector', { by: 'ada', at: '2026-02-02T00:00:00.000Z' })).toBe('a');
+    expect(await repo.findActive('onnx-detector')).toBeNull();
+    expect(await repo.deactivate('onnx-detector')).toBeNull();
+    expect(
+      await repo.activate('bb', { action: 'rollback', by: null, at: '2026-02-03T00:00:00.000Z' }),
+    ).toBeNull();
+    const history = await repo.activations('onnx-detector');
+    expect(history.slice(0, 4).map((h) => [h.action, h.previousModelId, h.modelId, h.by])).toEqual([
+      ['rollback', null, 'bb', null],
+      ['deactivate', null, null, null],
+      ['deactivate', 'a', null, 'ada'],
+      ['activate', 'bb', 'a', 'ada'],
+    ]);
+    expect(history[0]).toEqual({
+      engine: 'onnx-detector',
+      action: 'rollback',
+      modelId: 'bb',
+      previousModelId: null,
+      at: '2026-02-03T00:00:00.000Z',
+      by: null,
+    });
+    expect(await repo.activations('onnx-detector', 2)).toHaveLength(2);
+    expect((await repo.activations('onnx-crop-classifier')).map((h) => h.modelId)).toEqual(['ccc']);
+  });
+
+  it('keeps the history consistent when changes arrive at once', async () => {
+    await Promise.all(['a', 'bb', 'a', 'bb', 'a', 'bb'].map((id) => repo.activate(id)));
+    const history = await repo.activations('onnx-detector', 6);
+    // Each change names the one before it: the history is a chain, whatever order they landed in.
+    for (let i = 0; i < history.length - 1; i++)
+      expect(history[i].previousModelId).toBe(history[i + 1].modelId);
+    expect((await repo.findActive('onnx-detector'))?.card.id).toBe(history[0].modelId);
+  });
+
   it('removes a model with its activation', async () => {
     expect(await repo.remove('bb')).toBe(true);
     expect(await repo.remove('bb')).toBe(false);

@@ -1,27 +1,39 @@
 import type { Command } from 'commander';
-import { registerAudit } from './audit.command.js';
-import { registerAnalyze } from './analyze.command.js';
-import { registerBackup } from './backup.command.js';
-import { registerRestore } from './restore.command.js';
-import { registerBench } from './bench.command.js';
-import { registerModels } from './models.command.js';
-import { registerReport } from './report.command.js';
-import { registerServe } from './serve.command.js';
-import { registerDatasetCommand } from './dataset.command.js';
-import { registerEvalCommand } from './eval.command.js';
-import { registerSynthCommand } from './synth.command.js';
 
-/** Every command registers itself here, one line each. */
-export function registerCommands(program: Command): void {
-  registerServe(program);
-  registerAudit(program);
-  registerAnalyze(program);
-  registerBench(program);
-  registerSynthCommand(program);
-  registerReport(program);
-  registerDatasetCommand(program);
-  registerEvalCommand(program);
-  registerBackup(program);
-  registerRestore(program);
-  registerModels(program);
+type Register = (program: Command) => void;
+
+/**
+ * Every command, in help order, loaded on demand: `gramscope serve` loads the server and nothing
+ * of the dataset tools, benchmarks (onnxruntime) or report printing. Cold start is a requirement
+ * (SPEC §3), and each command's module graph is large.
+ */
+const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = [
+  ['serve', async () => (await import('./serve.command.js')).registerServe],
+  ['audit', async () => (await import('./audit.command.js')).registerAudit],
+  ['analyze', async () => (await import('./analyze.command.js')).registerAnalyze],
+  ['bench', async () => (await import('./bench.command.js')).registerBench],
+  ['synth', async () => (await import('./synth.command.js')).registerSynthCommand],
+  ['report', async () => (await import('./report.command.js')).registerReport],
+  ['dataset', async () => (await import('./dataset.command.js')).registerDatasetCommand],
+  ['eval', async () => (await import('./eval.command.js')).registerEvalCommand],
+  ['backup', async () => (await import('./backup.command.js')).registerBackup],
+  ['restore', async () => (await import('./restore.command.js')).registerRestore],
+  ['retention', async () => (await import('./retention.command.js')).registerRetention],
+  ['models', async () => (await import('./models.command.js')).registerModels],
+  // One module registers both `users` and `tokens`.
+  ['users', async () => (await import('./users.command.js')).registerUsers],
+  ['tokens', async () => (await import('./users.command.js')).registerUsers],
+];
+
+/**
+ * Registers the command named on the command line, or all of them when none is named or the name
+ * is unknown (help, and commander's "did you mean" need the full list).
+ */
+export async function registerCommands(program: Command, args: readonly string[] = []): Promise<void> {
+  const named = args.find((a) => !a.startsWith('-'));
+  const wanted = COMMANDS.filter(([name]) => name === named);
+  // A module that registers several commands is loaded once and registers them once.
+  const registers = new Set<Register>();
+  for (const [, load] of wanted.length > 0 ? wanted : COMMANDS) registers.add(await load());
+  for (const register of registers) register(program);
 }

@@ -1,5 +1,5 @@
 /**
- * `gramscope models add|list|show|activate|remove|verify`: the model registry from the command line.
+ * `gramscope models add|list|show|activate|deactivate|rollback|history|remove|verify`: the model registry from the command line.
  * Models are checked before they are stored (ONNX structure, loadable by the runtime, input rank,
  * output layout, class names) and their sha256 is verified at every load.
  */
@@ -174,8 +174,56 @@ export function registerModels(program: Command): void {
     .option(...data)
     .action((id: string, flags: CommonFlags) =>
       withRegistry(flags, async (registry) => {
-        const card = await registry.activate(id);
-        print(`${card.id} is now the active ${card.engine} model`);
+        const { card, previous } = await registry.activate(id, { by: 'cli' });
+        print(
+          `${card.id} is now the active ${card.engine} model${previous && previous !== card.id ? ` (was ${previous})` : ''}`,
+        );
+      }),
+    );
+
+  const engineArgument = (engine: string): ModelEngine => {
+    if (!(MODEL_ENGINES as readonly string[]).includes(engine))
+      throw usageError(`the engine must be one of ${MODEL_ENGINES.join(', ')}`);
+    return engine as ModelEngine;
+  };
+
+  models
+    .command('deactivate')
+    .description('Leave an engine without an active model (requests must then name one)')
+    .argument('<engine>', MODEL_ENGINES.join(' or '))
+    .option(...data)
+    .action((engine: string, flags: CommonFlags) =>
+      withRegistry(flags, async (registry) => {
+        const previous = await registry.deactivate(engineArgument(engine), { by: 'cli' });
+        print(previous ? `${engine} has no active model (was ${previous})` : `${engine} had no active model`);
+      }),
+    );
+
+  models
+    .command('rollback')
+    .description('Return an engine to the model that was active before its last change')
+    .argument('<engine>', MODEL_ENGINES.join(' or '))
+    .option(...data)
+    .action((engine: string, flags: CommonFlags) =>
+      withRegistry(flags, async (registry) => {
+        const { card, previous } = await registry.rollback(engineArgument(engine), { by: 'cli' });
+        print(`${card.id} is again the active ${card.engine} model${previous ? ` (was ${previous})` : ''}`);
+      }),
+    );
+
+  models
+    .command('history')
+    .description("Changes of an engine's active model, newest first")
+    .argument('<engine>', MODEL_ENGINES.join(' or '))
+    .option(...data)
+    .option('--json', 'print JSON')
+    .action((engine: string, flags: CommonFlags) =>
+      withRegistry(flags, async (registry) => {
+        const items = await registry.activations(engineArgument(engine));
+        if (flags.json) print(JSON.stringify(items));
+        else
+          for (const h of items)
+            print(`${h.at}\t${h.action}\t${h.previousModelId ?? '-'} -> ${h.modelId ?? '-'}\t${h.by ?? ''}`);
       }),
     );
 
@@ -187,7 +235,7 @@ export function registerModels(program: Command): void {
     .option(...data)
     .action((id: string, flags: CommonFlags & { force?: boolean }) =>
       withRegistry(flags, async (registry) => {
-        const card = await registry.remove(id, { force: !!flags.force });
+        const card = await registry.remove(id, { force: !!flags.force, by: 'cli' });
         print(`removed ${card.id}`);
       }),
     );

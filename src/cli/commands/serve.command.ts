@@ -11,6 +11,8 @@ import { identityConfigured } from '../../security/security.service.js';
 import type { Config } from '../../config/config.schema.js';
 import { parseNumberOption } from '../output.js';
 
+const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
+
 interface ServeOptions {
   port?: string;
   host?: string;
@@ -77,6 +79,16 @@ async function serve(options: ServeOptions): Promise<void> {
       `  Ready in ${Math.round(performance.now() - started)} ms.  Press Ctrl+C to stop.`,
       '',
     ].join('\n') + '\n',
+  );
+
+  // Retained images past their period are deleted now and every hour after (one audit entry a run).
+  ctx.retention.start(
+    RETENTION_INTERVAL_MS,
+    (err) => app.log.error({ err, event: 'retention.purge' }, 'image retention run failed'),
+    (report) => {
+      if (report.purged > 0 || report.failed > 0)
+        app.log.info({ event: 'retention.purge', ...report }, 'image retention run');
+    },
   );
 
   const shutdown = createShutdown({

@@ -71,7 +71,11 @@ export function matchDetections(
 
 /** The finding as an order-free key: the morphotypes it names, sorted. */
 const findingKey = (counts: ReadonlyMap<MorphotypeKey, number>): string =>
-  findingFor(counts).en.split(' and ').sort().join(' and ');
+  findingFor(counts)
+    .en.split(/, | and /)
+    .map((name) => name.toLowerCase())
+    .sort()
+    .join(' and ');
 
 /** Scores one field. */
 export function scoreField(truth: readonly TruthObject[], detections: readonly Detection[]): FieldScore {

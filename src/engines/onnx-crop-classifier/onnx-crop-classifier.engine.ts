@@ -290,6 +290,7 @@ export function createOnnxCropClassifierDescriptor(deps: {
       'ONNX image classifier over physical-size crops with a majority vote, from the model registry',
     priority: 40,
     needsModel: true,
+    ...(deps.models.activeId ? { activeModel: () => deps.models.activeId!('onnx-crop-classifier') } : {}),
     create: async (request) =>
       OnnxCropClassifierEngine.create(
         await deps.models.resolve('onnx-crop-classifier', request.model),

@@ -310,6 +310,7 @@ export function createOnnxDetectorDescriptor(deps: {
     description: 'Ultralytics YOLO detector (v5, v8, 11) exported to ONNX, from the model registry',
     priority: 50,
     needsModel: true,
+    ...(deps.models.activeId ? { activeModel: () => deps.models.activeId!('onnx-detector') } : {}),
     create: async (request) =>
       OnnxDetectorEngine.create(await deps.models.resolve('onnx-detector', request.model), deps.settings),
   };

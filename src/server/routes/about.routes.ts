@@ -16,7 +16,7 @@ export const aboutRoutes =
       {
         config: { access: 'signed-in' },
         schema: {
-          summary: 'Deployment facts: version, engines, storage, retention',
+          summary: 'Deployment facts: version, engines and their active models, storage, retention',
           tags: ['about'],
           response: {
             200: Type.Object({
@@ -27,8 +27,27 @@ export const aboutRoutes =
                 database: Type.String(),
                 blobs: Type.String(),
                 retainImages: Type.Boolean(),
+                imagesEncrypted: Type.Boolean(),
+              }),
+              retention: Type.Object({
+                /** Days a retained image is kept; 0 = forever. */
+                imagesDays: Type.Integer(),
+                source: Type.String(),
+                /** Never deleted by retention: analyses, detections, reviews, the audit log. */
+                keptIndefinitely: Type.Array(Type.String()),
               }),
               limits: Type.Object({ maxBytes: Type.Integer(), maxPixels: Type.Integer() }),
+              /** The model each ONNX engine uses when a request names none (its active model). */
+              models: Type.Array(
+                Type.Object({
+                  engine: Type.String(),
+                  id: Type.String(),
+                  name: Type.String(),
+                  version: Type.String(),
+                  sha256: Type.String(),
+                  active: Type.Boolean(),
+                }),
+              ),
               security: Type.Object({
                 mode: Type.Union([Type.Literal('single-user'), Type.Literal('multi-user')]),
                 /** Shown on every page while in single-user mode. */
@@ -42,28 +61,47 @@ export const aboutRoutes =
           },
         },
       },
-      async () => ({
-        version: packageVersion(),
-        defaultEngine: ctx.config.analysis.defaultEngine,
-        engines: ctx.engines.list().map((e) => e.name),
-        storage: {
-          database: ctx.store.dialect,
-          blobs: ctx.blobs.kind,
-          retainImages: ctx.config.storage.retainImages,
-        },
-        limits: { maxBytes: ctx.config.intake.maxBytes, maxPixels: ctx.config.intake.maxPixels },
-        security: {
-          mode: ctx.security.mode,
-          banner: ctx.security.mode === 'single-user' ? SINGLE_USER_BANNER : null,
-          signIn: [
-            ...(ctx.security.oidc ? ['oidc'] : []),
-            ...(ctx.security.localAccounts ? ['local'] : []),
-            ...(ctx.security.jwt ? ['bearer-jwt'] : []),
-          ],
-          sessionIdleMinutes: ctx.config.auth.sessionIdleMinutes,
-          sessionAbsoluteHours: ctx.config.auth.sessionAbsoluteHours,
-          auditChain: 'HMAC-SHA256 hash chain',
-        },
-      }),
+      async () => {
+        const retention = await ctx.retention.settings();
+        return {
+          version: packageVersion(),
+          defaultEngine: ctx.config.analysis.defaultEngine,
+          engines: ctx.engines.list().map((e) => e.name),
+          storage: {
+            database: ctx.store.dialect,
+            blobs: ctx.blobs.kind,
+            retainImages: ctx.config.storage.retainImages,
+            imagesEncrypted: retention.imagesEncrypted,
+          },
+          retention: {
+            imagesDays: retention.imagesDays,
+            source: retention.source,
+            keptIndefinitely: retention.keptIndefinitely,
+          },
+          limits: { maxBytes: ctx.config.intake.maxBytes, maxPixels: ctx.config.intake.maxPixels },
+          models: (await ctx.models.list())
+            .filter((m) => m.active)
+            .map(({ card }) => ({
+              engine: card.engine,
+              id: card.id,
+              name: card.name,
+              version: card.version,
+              sha256: card.sha256,
+              active: true,
+            })),
+          security: {
+            mode: ctx.security.mode,
+            banner: ctx.security.mode === 'single-user' ? SINGLE_USER_BANNER : null,
+            signIn: [
+              ...(ctx.security.oidc ? ['oidc'] : []),
+              ...(ctx.security.localAccounts ? ['local'] : []),
+              ...(ctx.security.jwt ? ['bearer-jwt'] : []),
+            ],
+            sessionIdleMinutes: ctx.config.auth.sessionIdleMinutes,
+            sessionAbsoluteHours: ctx.config.auth.sessionAbsoluteHours,
+            auditChain: 'HMAC-SHA256 hash chain',
+          },
+        };
+      },
     );
   };

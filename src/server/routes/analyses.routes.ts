@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AnalysisResultSchema } from '../../domain/analysis-result.js';
 import { AppError } from '../../errors.js';
 import type { AppContext } from '../../app/context.js';
+import { access, audited } from '../route-access.js';
 import { ErrorSchema } from '../schemas.js';
 
 const Identifier = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' });
@@ -28,6 +29,7 @@ const ListItem = Type.Object({
   specimen: Type.Union([Type.String(), Type.Null()]),
   engine: Type.String(),
   finding: Type.String(),
+  findingJa: Type.String(),
   gram: Type.Object({ positive: Type.Integer(), negative: Type.Integer() }),
   detectionCount: Type.Integer(),
   status: Type.String(),
@@ -182,6 +184,52 @@ export const analysesRoutes =
         const result = await ctx.reviews.resultWithReview(request.params.id);
         await request.audit('analysis.view', { target: { type: 'analysis', id: request.params.id } });
         return result;
+      },
+    );
+
+    app.get(
+      '/api/v1/analyses/:id/original.png',
+      {
+        config: { access: access('viewer', 'analysis.image.view') },
+        schema: {
+          summary: 'The original image of an analysis, as retained (metadata stripped)',
+          description:
+            'Decrypted from blob storage. 404 ERR_IMAGE_NOT_RETAINED when images were not retained, ERR_IMAGE_PURGED when it was deleted at the end of its retention period.',
+          tags: ['analyses'],
+          params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+          produces: ['image/png'],
+          response: {
+            200: {
+              description: 'PNG',
+              content: { 'image/png': { schema: { type: 'string', format: 'binary' } } },
+            },
+            '4xx': ErrorSchema,
+            '5xx': ErrorSchema,
+          },
+        },
+      },
+      async (request, reply) => {
+        const { id } = request.params;
+        const png = await audited(ctx, request, { type: 'analysis', id }, async () => {
+          const stored = await ctx.analyses.requireStored(id);
+          if (!stored.imageKey) {
+            if (stored.imagePurgedAt)
+              throw new AppError(
+                'ERR_IMAGE_PURGED',
+                `The original image of analysis ${id} was deleted on ${stored.imagePurgedAt.slice(0, 10)} at the end of its retention period; the result and its detections are kept`,
+              );
+            throw new AppError('ERR_IMAGE_NOT_RETAINED');
+          }
+          const bytes = await ctx.blobs.get(stored.imageKey);
+          if (!bytes)
+            throw new AppError(
+              'ERR_NOT_FOUND',
+              `The original image of analysis ${id} is missing from storage`,
+            );
+          return bytes;
+        });
+        // The web app shows it in an <img>; inline, never cached (the /api no-store header stays).
+        return reply.type('image/png').header('content-disposition', 'inline').send(png);
       },
     );
   };

@@ -171,19 +171,44 @@ export function deleteProfile(id: string): Promise<void> {
   return request<void>(`profiles/${encodeURIComponent(id)}`, { method: 'DELETE' });
 }
 
-/** Days to keep each kind of record; null keeps it indefinitely. */
-export interface Retention {
-  analysesDays: number | null;
-  imagesDays: number | null;
-  auditDays: number | null;
+/** One purge run (src/store/image-retention.service.ts PurgeReport). */
+export interface PurgeReport {
+  at: string;
+  trigger: 'schedule' | 'cli' | 'admin';
+  days: number;
+  cutoff: string | null;
+  purged: number;
+  failed: number;
+  durationMs: number;
 }
 
-export function getRetention(signal?: AbortSignal): Promise<Retention> {
-  return request<Retention>('settings/retention', { signal });
+/**
+ * GET /settings/retention. Only original images expire: analyses, detections, reviews and the audit
+ * log are always kept (`keptIndefinitely`). `imagesDays` 0 keeps images forever.
+ */
+export interface RetentionSettings {
+  imagesDays: number;
+  imagesDaysConfigured: number;
+  source: 'configuration' | 'administrator';
+  updatedAt: string | null;
+  updatedBy: string | null;
+  retainImages: boolean;
+  imagesEncrypted: boolean;
+  keptIndefinitely: string[];
+  lastPurge: PurgeReport | null;
 }
 
-export function putRetention(r: Retention): Promise<Retention> {
-  return request<Retention>('settings/retention', { method: 'PUT', body: r });
+export function getRetention(signal?: AbortSignal): Promise<RetentionSettings> {
+  return request<RetentionSettings>('settings/retention', { signal });
+}
+
+/** Sets the period in days (0 = forever), or null to return to the configured one. */
+export function putRetention(imagesDays: number | null): Promise<RetentionSettings> {
+  return request<RetentionSettings>('settings/retention', { method: 'PUT', body: { imagesDays } });
+}
+
+export function purgeExpiredImages(): Promise<PurgeReport> {
+  return request<PurgeReport>('settings/retention/purge', { method: 'POST', body: {} });
 }
 
 /**
@@ -195,11 +220,12 @@ export interface About {
   defaultEngine: string;
   engines: string[];
   storage: { database: string; blobs: string; retainImages: boolean; imagesEncrypted?: boolean };
+  /** Only images expire; `keptIndefinitely` names what never does. */
+  retention?: { imagesDays: number; source: string; keptIndefinitely: string[] };
   limits: { maxBytes: number; maxPixels: number };
   network?: { host: string; loopbackOnly: boolean };
   identity?: { kind: 'none' | 'oidc' | 'local'; issuer?: string | null };
   roles?: string[];
-  retention?: Retention;
   audit?: { enabled: boolean };
   models?: { engine: string; name: string; version: string; sha256: string; active?: boolean }[];
 }

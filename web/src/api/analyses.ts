@@ -42,6 +42,8 @@ export interface AnalysisListItem {
   engine: string;
   /** The finding in English. */
   finding: string;
+  /** The finding in Japanese (absent from servers before it was added to the list). */
+  findingJa?: string;
   gram: { positive: number; negative: number };
   detectionCount: number;
   /** 'preliminary' until signed off, then 'final'. */
@@ -61,7 +63,7 @@ export interface ListQuery {
   specimen?: string;
   status?: 'preliminary' | 'final';
   engine?: string;
-  /** Substring of the English finding. */
+  /** Substring of the English or Japanese finding. */
   q?: string;
   from?: string;
   to?: string;

@@ -132,6 +132,9 @@ export const en = {
     boxTitle: '{{label}} {{score}}',
     imageNotRetained:
       'The image was not retained on the server; boxes are drawn on a blank field of the same size.',
+    imagePurged:
+      'The original image was deleted on {{date}} at the end of its retention period; the result and its boxes are kept, drawn on a blank field.',
+    imageUnavailable: 'The original image could not be loaded; boxes are drawn on a blank field.',
     detections: '{{count}} detections',
     detectionsShown: '{{shown}} of {{total}} boxes shown',
     review: {
@@ -336,13 +339,30 @@ export const en = {
     newest: 'Newest',
     older: 'Older',
     noProfiles: 'No calibration profiles.',
-    retentionAnalyses: 'Keep analyses for',
-    retentionImages: 'Keep images for',
-    retentionAudit: 'Keep the audit log for',
-    days: '{{count}} days',
+    retentionImages: 'Keep original images for',
+    daysUnit: 'days',
+    retentionHelp:
+      '0 keeps images forever. After this period the image is deleted; its analysis and boxes stay. The server’s configured period is {{days}} days (GRAMSCOPE_IMAGE_RETENTION_DAYS).',
+    retentionFromConfig: 'In force: the server’s configured period.',
+    retentionSetBy: 'In force: set by {{by}} on {{at}} (overrides the configured period on every server).',
+    retentionUseDefault: 'Use the configured {{days}} days',
+    retentionPurge: 'Delete expired images now',
+    retentionPurgedNow_one: '{{count}} image deleted.',
+    retentionPurgedNow_other: '{{count}} images deleted.',
+    retentionLast_one:
+      'Last run: {{at}} ({{trigger}}), {{count}} image deleted, {{failed}} failed. The server runs it every hour.',
+    retentionLast_other:
+      'Last run: {{at}} ({{trigger}}), {{count}} images deleted, {{failed}} failed. The server runs it every hour.',
+    retentionNever: 'No deletion run yet. The server runs it every hour.',
+    retentionTrigger: { schedule: 'hourly', cli: 'command line', admin: 'by an administrator' },
+    retentionKept:
+      'Always kept, never deleted by retention: analysis results with their boxes and counts, reviews and sign-offs, and the audit log.',
+    retentionImagesOff:
+      'This server does not keep uploaded images (GRAMSCOPE_RETAIN_IMAGES is off). The period still applies to images kept earlier, and to new ones if retention is turned on.',
+    days_one: '{{count}} day',
+    days_other: '{{count}} days',
     forever: 'indefinitely',
     notRetained: 'not kept',
-    days_input: 'Days (empty = indefinitely)',
     adminOnly: 'Only administrators can see this section.',
   },
   data: {
@@ -371,8 +391,9 @@ export const en = {
     postgresql: 'A PostgreSQL database.',
     objectStore: 'Retained images are kept in {{location}} storage.',
     localFiles: 'Retained images are kept in the server’s data directory.',
-    keepAnalyses: 'Analysis results: {{period}}.',
-    keepImages: 'Images: {{period}}.',
+    keepAnalyses: 'Analysis results, their boxes and reviews: {{period}}.',
+    keepImages: 'Original images: {{period}}.',
+    keepImagesDays: 'Original images: {{period}}, then deleted (the result stays).',
     keepAudit: 'Audit log: {{period}}.',
     singleUserAccess:
       'There are no accounts: anyone using this computer can see and change everything. The server refuses to listen on the network in this mode.',
@@ -402,8 +423,12 @@ export const en = {
     title: 'Reports',
     pdf: 'PDF report',
     fhir: 'FHIR R4 (JSON)',
-    csv: 'CSV table',
+    fhirJp: 'FHIR JP Core (JSON)',
+    csv: 'CSV of fields',
+    csvDetections: 'CSV of detections',
+    json: 'Full result (JSON)',
     png: 'Annotated image (PNG)',
+    original: 'Original image (PNG)',
   },
   auth: {
     signInTitle: 'Sign in to gramscope',

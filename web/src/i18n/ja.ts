@@ -131,6 +131,9 @@ export const ja: Messages = {
     boxTitle: '{{label}} {{score}}',
     imageNotRetained:
       'サーバーに画像が保存されていないため、同じ大きさの空白の視野にボックスを描いています。',
+    imagePurged:
+      '元画像は保存期間の終了により {{date}} に削除されました。解析結果とボックスは残り、空白の視野に描いています。',
+    imageUnavailable: '元画像を読み込めませんでした。空白の視野にボックスを描いています。',
     detections: '検出 {{count}} 件',
     detectionsShown: '{{total}} 件中 {{shown}} 件のボックスを表示',
     review: {
@@ -335,13 +338,30 @@ export const ja: Messages = {
     newest: '最新',
     older: '古い項目',
     noProfiles: '校正プロファイルはありません。',
-    retentionAnalyses: '解析結果の保存期間',
-    retentionImages: '画像の保存期間',
-    retentionAudit: '監査ログの保存期間',
-    days: '{{count}} 日',
+    retentionImages: '元画像の保存期間',
+    daysUnit: '日',
+    retentionHelp:
+      '0 は無期限に保存します。期間を過ぎた画像は削除され、解析結果とボックスは残ります。サーバーの設定値は {{days}} 日です（GRAMSCOPE_IMAGE_RETENTION_DAYS）。',
+    retentionFromConfig: '適用中：サーバーの設定値。',
+    retentionSetBy: '適用中：{{by}} が {{at}} に設定（すべてのサーバーで設定値より優先）。',
+    retentionUseDefault: '設定値の {{days}} 日に戻す',
+    retentionPurge: '期限切れの画像を今すぐ削除',
+    // Japanese has one plural form; the _one keys exist only because the message shape is shared.
+    retentionPurgedNow_one: '{{count}} 枚の画像を削除しました。',
+    retentionPurgedNow_other: '{{count}} 枚の画像を削除しました。',
+    retentionLast_one:
+      '前回の実行：{{at}}（{{trigger}}）、削除 {{count}} 枚、失敗 {{failed}} 件。サーバーは 1 時間ごとに実行します。',
+    retentionLast_other:
+      '前回の実行：{{at}}（{{trigger}}）、削除 {{count}} 枚、失敗 {{failed}} 件。サーバーは 1 時間ごとに実行します。',
+    retentionNever: 'まだ削除は実行されていません。サーバーは 1 時間ごとに実行します。',
+    retentionTrigger: { schedule: '定期実行', cli: 'コマンドライン', admin: '管理者' },
+    retentionKept: '保存期間にかかわらず常に保存：解析結果（ボックス・個数）、レビューと承認、監査ログ。',
+    retentionImagesOff:
+      'このサーバーはアップロード画像を保存しません（GRAMSCOPE_RETAIN_IMAGES がオフ）。この期間は以前に保存した画像と、保存をオンにした後の画像に適用されます。',
+    days_one: '{{count}} 日',
+    days_other: '{{count}} 日',
     forever: '無期限',
     notRetained: '保存しない',
-    days_input: '日数（空欄＝無期限）',
     adminOnly: 'この項目は管理者だけが表示できます。',
   },
   data: {
@@ -369,8 +389,9 @@ export const ja: Messages = {
     postgresql: 'PostgreSQL データベース。',
     objectStore: '保存する画像は {{location}} ストレージに置かれます。',
     localFiles: '保存する画像はサーバーのデータディレクトリに置かれます。',
-    keepAnalyses: '解析結果：{{period}}。',
-    keepImages: '画像：{{period}}。',
+    keepAnalyses: '解析結果・ボックス・レビュー：{{period}}。',
+    keepImages: '元画像：{{period}}。',
+    keepImagesDays: '元画像：{{period}}、その後削除（解析結果は残ります）。',
     keepAudit: '監査ログ：{{period}}。',
     singleUserAccess:
       'アカウントはありません。このコンピューターを使う人は誰でもすべてを閲覧・変更できます。このモードではネットワークからの接続を受け付けません。',
@@ -398,8 +419,12 @@ export const ja: Messages = {
     title: 'レポート',
     pdf: 'PDF レポート',
     fhir: 'FHIR R4（JSON）',
-    csv: 'CSV 表',
+    fhirJp: 'FHIR JP Core（JSON）',
+    csv: '視野の CSV',
+    csvDetections: '検出の CSV',
+    json: '全結果（JSON）',
     png: '注釈付き画像（PNG）',
+    original: '元画像（PNG）',
   },
   auth: {
     signInTitle: 'gramscope にサインイン',

@@ -14,13 +14,14 @@ import {
   listAudit,
   listProfiles,
   listUsers,
+  purgeExpiredImages,
   putRetention,
   rejectAccessRequest,
   resetSecondFactor,
   updateUser,
   verifyAudit,
   type AuditQuery,
-  type Retention,
+  type RetentionSettings as RetentionSettingsInfo,
 } from '../../api/admin';
 import { GRANTABLE_ROLES, ROLES, type AccessRequest, type Role } from '../../api/auth';
 import { apiUrl } from '../../api/client';
@@ -702,76 +703,126 @@ function RetentionSettings() {
   const retention = useResource((s) => getRetention(s), []);
   return (
     <ResourceView resource={retention} feature={t('admin.retention')}>
-      {(r) => <RetentionForm initial={r} onSaved={retention.set} />}
+      {(r) => <RetentionForm key={`${r.imagesDays}-${r.source}`} current={r} onSaved={retention.set} />}
     </ResourceView>
   );
 }
 
-function RetentionForm({ initial, onSaved }: { initial: Retention; onSaved: (r: Retention) => void }) {
-  const { t } = useI18n();
-  const [draft, setDraft] = useState(() => ({
-    analysesDays: initial.analysesDays?.toString() ?? '',
-    imagesDays: initial.imagesDays?.toString() ?? '',
-    auditDays: initial.auditDays?.toString() ?? '',
-  }));
+/**
+ * Only original images expire (the server's rule, src/store/image-retention.service.ts): analyses,
+ * detections, reviews and the audit log are always kept, and the form says so rather than offering
+ * settings the server would not honour.
+ */
+function RetentionForm({
+  current,
+  onSaved,
+}: {
+  current: RetentionSettingsInfo;
+  onSaved: (r: RetentionSettingsInfo) => void;
+}) {
+  const { t, lng } = useI18n();
+  const [days, setDays] = useState(String(current.imagesDays));
   const [error, setError] = useState<unknown>(null);
-  const [saved, setSaved] = useState(false);
-  const parse = (s: string) => (s.trim() === '' ? null : Math.max(0, Math.floor(Number(s))));
-  const save = async () => {
+  const [done, setDone] = useState<string | null>(null);
+  const valid = /^\d{1,5}$/.test(days.trim()) && Number(days) <= 36_500;
+  const act = async (run: () => Promise<string>) => {
     setError(null);
-    setSaved(false);
+    setDone(null);
     try {
-      onSaved(
-        await putRetention({
-          analysesDays: parse(draft.analysesDays),
-          imagesDays: parse(draft.imagesDays),
-          auditDays: parse(draft.auditDays),
-        }),
-      );
-      setSaved(true);
+      setDone(await run());
     } catch (err) {
       setError(err);
     }
   };
-  const fields = [
-    ['analysesDays', 'admin.retentionAnalyses'],
-    ['imagesDays', 'admin.retentionImages'],
-    ['auditDays', 'admin.retentionAudit'],
-  ] as const;
+  const save = (value: number | null) =>
+    act(async () => {
+      onSaved(await putRetention(value));
+      return t('admin.saved');
+    });
+  const purge = () =>
+    act(async () => {
+      const report = await purgeExpiredImages();
+      onSaved(await getRetention());
+      return t('admin.retentionPurgedNow', { count: report.purged });
+    });
+  const last = current.lastPurge;
   return (
-    <form
-      className="form-grid"
-      style={{ maxWidth: '24rem' }}
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save();
-      }}
-    >
-      {fields.map(([key, label]) => (
-        <div key={key} className="form-grid">
-          <label htmlFor={`ret-${key}`}>{t(label)}</label>
+    <div className="retention" data-testid="retention">
+      {!current.retainImages && (
+        <p className="warning" data-testid="retention-off">
+          {t('admin.retentionImagesOff')}
+        </p>
+      )}
+      <form
+        className="form-grid"
+        style={{ maxWidth: '32rem' }}
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (valid) void save(Number(days));
+        }}
+      >
+        <label htmlFor="ret-images">{t('admin.retentionImages')}</label>
+        <div className="row-buttons">
           <input
-            id={`ret-${key}`}
+            id="ret-images"
             type="number"
             min={0}
+            max={36500}
+            step={1}
             inputMode="numeric"
-            value={draft[key]}
-            placeholder={t('admin.forever')}
-            aria-describedby="ret-help"
-            onChange={(e) => setDraft({ ...draft, [key]: e.target.value })}
+            required
+            style={{ width: '8rem' }}
+            value={days}
+            aria-describedby="ret-help ret-source"
+            aria-invalid={!valid}
+            onChange={(e) => setDays(e.target.value)}
           />
+          <span>{t('admin.daysUnit')}</span>
         </div>
-      ))}
-      <small id="ret-help" className="help">
-        {t('admin.days_input')}
-      </small>
-      <div className="row-buttons">
-        <button type="submit" className="primary">
-          {t('common.save')}
-        </button>
-        {saved && <span role="status">✓</span>}
-      </div>
-      {error !== null && <ErrorMessage error={error} />}
-    </form>
+        <small id="ret-help" className="help">
+          {t('admin.retentionHelp', { days: current.imagesDaysConfigured })}
+        </small>
+        <p id="ret-source" className="help" data-testid="retention-source">
+          {current.source === 'administrator'
+            ? t('admin.retentionSetBy', {
+                by: current.updatedBy ?? '—',
+                at: current.updatedAt ? formatDateTime(current.updatedAt, lng) : '—',
+              })
+            : t('admin.retentionFromConfig')}
+        </p>
+        <div className="row-buttons">
+          <button type="submit" className="primary" disabled={!valid}>
+            {t('common.save')}
+          </button>
+          {current.source === 'administrator' && (
+            <button type="button" onClick={() => void save(null)}>
+              {t('admin.retentionUseDefault', { days: current.imagesDaysConfigured })}
+            </button>
+          )}
+          <button type="button" onClick={() => void purge()} data-testid="retention-purge">
+            {t('admin.retentionPurge')}
+          </button>
+        </div>
+        {done && (
+          <p role="status" data-testid="retention-done">
+            {done}
+          </p>
+        )}
+        {error !== null && <ErrorMessage error={error} />}
+      </form>
+      <p data-testid="retention-last">
+        {last
+          ? t('admin.retentionLast', {
+              at: formatDateTime(last.at, lng),
+              trigger: t(`admin.retentionTrigger.${last.trigger}`),
+              count: last.purged,
+              failed: last.failed,
+            })
+          : t('admin.retentionNever')}
+      </p>
+      <p className="help" data-testid="retention-kept">
+        {t('admin.retentionKept')}
+      </p>
+    </div>
   );
 }

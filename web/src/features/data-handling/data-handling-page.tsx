@@ -59,8 +59,6 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
 function Facts({ d }: { d: About }) {
   const { t } = useI18n();
   const unreported = <p className="help">{t('data.unreported')}</p>;
-  const period = (days: number | null | undefined) =>
-    days == null ? t('admin.forever') : t('admin.days', { count: days });
   const mb = Math.round(d.limits.maxBytes / (1024 * 1024));
   const mpx = Math.round(d.limits.maxPixels / 1_000_000);
   const singleUser = d.identity?.kind === 'none';
@@ -96,14 +94,16 @@ function Facts({ d }: { d: About }) {
       </Section>
       <Section title={t('data.howLong')}>
         {d.retention ? (
-          <ul>
-            <li>{t('data.keepAnalyses', { period: period(d.retention.analysesDays) })}</li>
+          <ul data-testid="data-retention">
+            <li>{t('data.keepAnalyses', { period: t('admin.forever') })}</li>
             <li>
-              {t('data.keepImages', {
-                period: d.storage.retainImages ? period(d.retention.imagesDays) : t('admin.notRetained'),
-              })}
+              {!d.storage.retainImages
+                ? t('data.keepImages', { period: t('admin.notRetained') })
+                : d.retention.imagesDays === 0
+                  ? t('data.keepImages', { period: t('admin.forever') })
+                  : t('data.keepImagesDays', { period: t('admin.days', { count: d.retention.imagesDays }) })}
             </li>
-            <li>{t('data.keepAudit', { period: period(d.retention.auditDays) })}</li>
+            <li>{t('data.keepAudit', { period: t('admin.forever') })}</li>
           </ul>
         ) : (
           unreported

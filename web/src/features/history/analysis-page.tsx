@@ -2,7 +2,6 @@
 import { getAnalysis } from '../../api/analyses';
 import { ApiError, apiUrl } from '../../api/client';
 import { Link } from '../../app/router';
-import { useServer } from '../../app/server-context';
 import { useResource } from '../../app/use-resource';
 import { ErrorMessage } from '../../components/error-message';
 import { useI18n } from '../../i18n/i18n';
@@ -11,12 +10,13 @@ import { ResultView } from '../result/result-view';
 export default function AnalysisPage({ params }: { params: Record<string, string> }) {
   const { t } = useI18n();
   const id = params.id ?? '';
-  const { capabilities } = useServer();
   const resource = useResource((signal) => getAnalysis(id, signal), [id]);
-  // The original field is only available when the server retains images (off by default).
-  const imageUrl = capabilities?.has('get', '/analyses/{id}/image')
-    ? apiUrl(`/api/v1/analyses/${encodeURIComponent(id)}/image`)
-    : null;
+  // The original field exists only while the server keeps it (GRAMSCOPE_RETAIN_IMAGES, then the
+  // retention period); the result says which, so no request is made for an image that is gone.
+  const imageUrl =
+    resource.data?.storedImage?.status === 'retained'
+      ? apiUrl(`/api/v1/analyses/${encodeURIComponent(id)}/original.png`)
+      : null;
 
   if (resource.error) {
     const notFound = resource.error instanceof ApiError && resource.error.status === 404;

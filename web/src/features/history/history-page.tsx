@@ -177,7 +177,9 @@ export default function HistoryPage() {
                       (a.specimen ?? '—')
                     )}
                   </td>
-                  <td>{findingFromEnglish(a.finding, lng)}</td>
+                  <td data-testid="history-finding">
+                    {lng === 'ja' ? (a.findingJa ?? findingFromEnglish(a.finding, lng)) : a.finding}
+                  </td>
                   <td>
                     +{a.gram.positive} / −{a.gram.negative}
                   </td>

@@ -147,7 +147,18 @@ function ResultLayout({
         />
         <p className="viewer-note" role="status">
           {t('result.detectionsShown', { shown: boxes.length, total: detections.length })}
-          {!shownUrl && <> — {t('result.imageNotRetained')}</>}
+          {!shownUrl && (
+            <>
+              {' — '}
+              <span data-testid="image-note">
+                {imageFailed
+                  ? t('result.imageUnavailable')
+                  : result.storedImage?.status === 'purged' && result.storedImage.purgedAt
+                    ? t('result.imagePurged', { date: formatDateTime(result.storedImage.purgedAt, lng) })
+                    : t('result.imageNotRetained')}
+              </span>
+            </>
+          )}
         </p>
       </div>
       <aside className="result-side" aria-label={t('result.title')}>
@@ -218,7 +229,7 @@ function ResultLayout({
             )}
           </section>
         )}
-        <ExportLinks kind="analyses" id={result.id} />
+        <ExportLinks kind="analyses" id={result.id} original={result.storedImage?.status === 'retained'} />
         <EngineCard result={result} />
       </aside>
     </article>
