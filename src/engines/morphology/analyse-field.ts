@@ -38,13 +38,7 @@ import {
   type StainModel,
   type StainProbe,
 } from './stain.js';
-import {
-  distanceTransform,
-  splitAtWaist,
-  splitByDensity,
-  splitInHalf,
-  splitObject,
-} from './watershed.js';
+import { distanceTransform, splitAtWaist, splitByDensity, splitInHalf, splitObject } from './watershed.js';
 import {
   chooseWorkingFactor,
   downscaleRaster,
@@ -215,12 +209,7 @@ function isStrand(pixels: Int32Array, width: number, mpp: number, probe: StainPr
  * falls into thin pieces, and thin pink pieces reaching across 9 µm are strands. Returns the object
  * without them, or null when it holds none.
  */
-function stripStrands(
-  pixels: Int32Array,
-  width: number,
-  mpp: number,
-  probe: StainProbe,
-): Int32Array | null {
+function stripStrands(pixels: Int32Array, width: number, mpp: number, probe: StainProbe): Int32Array | null {
   const b = boundsOf(pixels, width);
   if (Math.hypot(b.x1 - b.x0 + 1, b.y1 - b.y0 + 1) * mpp < 9) return null;
   const w = b.x1 - b.x0 + 3;
@@ -588,8 +577,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     ? createBackgroundSampler({ ...background, block: background.block / 2 }, red.width)
     : coarseSampler;
   const redOd = redHalf ? computeOpticalDensity(red, redSampler) : coarseOd;
-  const redProbe =
-    redHalf || coarseStep !== 1 ? createStainProbe(red, redSampler, stains) : probe;
+  const redProbe = redHalf || coarseStep !== 1 ? createStainProbe(red, redSampler, stains) : probe;
   const redMpp = workMpp ? workMpp * redStep : null;
   const redDiscs = findRedCells(
     redOd,
@@ -769,7 +757,9 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
           x >> 1 < coarse.width && y >> 1 < coarse.height
             ? components.labels[(y >> 1) * coarse.width + (x >> 1)]
             : -1;
-        if ((own >= 0 ? own : coarseOwner(components.labels, coarse.width, coarse.height, x >> 1, y >> 1)) === k)
+        if (
+          (own >= 0 ? own : coarseOwner(components.labels, coarse.width, coarse.height, x >> 1, y >> 1)) === k
+        )
           local[(y - y0) * w + (x - x0)] = 1;
       }
     }
@@ -945,7 +935,11 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       for (const i of gpRound) {
         const c = cells[i];
         if (c.cls.widthUm > 1.3 * rodWidth) continue;
-        c.cls = { ...c.cls, kind: 'rod', reasons: [...c.cls.reasons, "coccoid form of the field's Gram-positive rods"] };
+        c.cls = {
+          ...c.cls,
+          kind: 'rod',
+          reasons: [...c.cls.reasons, "coccoid form of the field's Gram-positive rods"],
+        };
       }
     }
   }
@@ -994,7 +988,10 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       notes.isolatedVioletSpecks = singles;
       for (const i of gpc)
         if (cells[i].arrangement === 'single')
-          cells[i].doubt = { factor: 0.3, reason: 'lone violet coccus in a field of lone cocci: possibly stain precipitate' };
+          cells[i].doubt = {
+            factor: 0.3,
+            reason: 'lone violet coccus in a field of lone cocci: possibly stain precipitate',
+          };
     }
   }
   // Small Gram-negative forms are one population too: Neisseria-like beans are wider (≥ 0.6 µm)
@@ -1069,7 +1066,10 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       if (value < 0.75) doubts.push(why);
       return value;
     };
-    let f = part(clamp01((cell.measure.fill - 0.6) / 0.25), `ragged outline (fill ${cell.measure.fill.toFixed(2)})`);
+    let f = part(
+      clamp01((cell.measure.fill - 0.6) / 0.25),
+      `ragged outline (fill ${cell.measure.fill.toFixed(2)})`,
+    );
     if (m === 'gnr' || m === 'gncb' || m === 'gnc')
       f *= part(clamp01((cell.cls.widthUm - 0.2) / 0.18), 'thinner than any Gram-negative organism');
     if (m === 'gncb')
