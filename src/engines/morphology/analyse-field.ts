@@ -148,11 +148,40 @@ function fillHoles(
     const p = pixels[k];
     mask[(((p / width) | 0) - y0 + 1) * w + ((p % width) - x0 + 1)] = 1;
   }
-  for (let i = 0; i < mask.length; i++) mask[i] ^= 1;
+  // The glass around the object: an 8-connected flood from the (empty) padding ring. Most objects
+  // have no hole at all, and then nothing needs labelling.
+  const stack = new Int32Array(w * h);
+  let top = 0;
+  mask[0] = 2;
+  stack[top++] = 0;
+  while (top > 0) {
+    const q = stack[--top];
+    const qx = q % w;
+    const qy = (q / w) | 0;
+    for (let dy = -1; dy <= 1; dy++) {
+      const ny = qy + dy;
+      if (ny < 0 || ny >= h) continue;
+      for (let dx = -1; dx <= 1; dx++) {
+        const nx = qx + dx;
+        if (nx < 0 || nx >= w) continue;
+        const n = ny * w + nx;
+        if (mask[n] === 0) {
+          mask[n] = 2;
+          stack[top++] = n;
+        }
+      }
+    }
+  }
+  let holePixels = 0;
+  for (let i = 0; i < mask.length; i++) {
+    const hole = mask[i] === 0 ? 1 : 0;
+    holePixels += hole;
+    mask[i] = hole;
+  }
+  if (holePixels < minHole) return pixels;
   const holes = labelComponents(mask, w, h);
   const extra: number[] = [];
   for (let k = 0; k < holes.count; k++) {
-    if (holes.x0[k] === 0 || holes.y0[k] === 0 || holes.x1[k] === w - 1 || holes.y1[k] === h - 1) continue;
     if (holes.area[k] < minHole) continue;
     for (let i = holes.offsets[k]; i < holes.offsets[k + 1]; i++) {
       const q = holes.pixels[i];
