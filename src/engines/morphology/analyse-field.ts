@@ -599,7 +599,8 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   // A red cell is 7.5 µm across: at 0.4 µm/px it still spans some 19 pixels, so on large fields the
   // search runs on a further halved copy (a quarter of the coarse pixels to blur, label and split).
   const coarseMpp = workMpp ? workMpp * coarseStep : null;
-  const redHalf = coarse.width * coarse.height > 400_000 && (coarseMpp === null || coarseMpp <= 0.25);
+  // Without a scale the red cells are what gives it: they are then measured on the finer copy.
+  const redHalf = coarse.width * coarse.height > 400_000 && coarseMpp !== null && coarseMpp <= 0.25;
   const redStep = coarseStep * (redHalf ? 2 : 1);
   const red = redHalf ? downscaleWorking(coarse, 2) : coarse;
   const redSampler = redHalf
