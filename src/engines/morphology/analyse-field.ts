@@ -77,6 +77,8 @@ export interface AnalysedCell {
   mergedInto: number;
   /** Field-level doubt about this cell being an organism (1: none), with the reason. */
   doubt?: { factor: number; reason: string };
+  /** Left out of the result as doubtful (score below the reporting floor). */
+  unreported?: boolean;
 }
 
 export interface FieldAnalysis {
@@ -950,11 +952,19 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     }
   }
   // Coryneforms, Listeria and Bacillus show coccoid forms, and palisades or boxcar chains that the
-  // splits cut into short pieces: in a field where Gram-positive rods are a large population, violet
-  // "cocci" no wider than those rods are read as the rods' own forms, not as a second organism.
-  const gpRods = indices((c) => c.cls.gram === 'positive' && c.cls.kind === 'rod');
+  // splits cut into short pieces: in a field where Gram-positive rods are at least as many as the
+  // violet "cocci", cocci no wider than those rods are read as the rods' own forms, not as a second
+  // organism. (Where the cocci clearly outnumber the rods, as in a mixed culture, both stand.)
+  // Rods by their own measure only: short forms just read as rods with the field's population (the
+  // rule above) would otherwise turn a field of lancet pairs into one of rods.
+  const gpRods = indices(
+    (c) =>
+      c.cls.gram === 'positive' &&
+      c.cls.kind === 'rod' &&
+      !(c.cls.aspectRatio >= 1.7 && c.cls.lengthUm <= 1.35),
+  );
   const gpRound = indices((c) => c.cls.gram === 'positive' && c.cls.kind === 'coccus');
-  if (gpRods.length >= 10 && gpRods.length >= 0.5 * gpRound.length && gpRound.length > 0) {
+  if (gpRods.length >= 10 && gpRods.length >= 0.9 * gpRound.length && gpRound.length > 0) {
     const median = (list: number[]): number => {
       const v = list.map((i) => cells[i].cls.widthUm).sort((a, b) => a - b);
       return v[v.length >> 1];
@@ -1149,6 +1159,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     const score = 0.3 * (0.4 + 0.6 * cls.confidence) + 0.7 * plausible;
     // What the engine doubts more than it believes is not reported (nor counted in the finding).
     if (cell.morphotype !== 'rbc' && score < MIN_REPORTED_SCORE) {
+      cell.unreported = true;
       notes.doubtfulNotReported = Number(notes.doubtfulNotReported ?? 0) + 1;
       continue;
     }
