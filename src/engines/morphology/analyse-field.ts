@@ -1022,14 +1022,14 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     notes.cocciEvidence = JSON.stringify(cocciReading.evidence);
     // Staphylococci, streptococci, enterococci and pneumococci divide into pairs, chains and
     // clusters. A "population" of violet cocci lying almost all alone is more likely crystal-violet
-    // precipitate (specks of coccal size); its lone members are doubted.
+    // precipitate (specks of coccal size); its lone members are doubted enough not to be reported.
     const { singles } = cocciReading.evidence;
     if (singles >= 3 && singles >= 0.6 * gpc.length) {
       notes.isolatedVioletSpecks = singles;
       for (const i of gpc)
         if (cells[i].arrangement === 'single')
           cells[i].doubt = {
-            factor: 0.3,
+            factor: 0.15,
             reason: 'lone violet coccus in a field of lone cocci: possibly stain precipitate',
           };
     }
