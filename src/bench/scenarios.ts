@@ -1,7 +1,12 @@
 import type { BenchScenario } from './bench.js';
 import { morphologyScenario } from './morphology.scenario.js';
 import { onnxPipelineScenario, onnxTilesScenario, onnxWasmScenario } from './onnx.scenario.js';
-import { coldStartScenario, httpLoadScenario, liveScenario } from './service.scenarios.js';
+import {
+  coldStartOnnxScenario,
+  coldStartScenario,
+  httpLoadScenario,
+  liveScenario,
+} from './service.scenarios.js';
 import { synthScenario } from './synth.scenario.js';
 
 /** Every bench scenario, one line each. */
@@ -13,5 +18,6 @@ export const SCENARIOS: readonly BenchScenario[] = [
   onnxWasmScenario,
   httpLoadScenario,
   coldStartScenario,
+  coldStartOnnxScenario,
   liveScenario,
 ];
