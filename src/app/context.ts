@@ -155,7 +155,18 @@ export async function createAppContext(
     analyses,
     reviews: reviewsRepository,
   });
-  const reports = new ReportService({ config, blobs, specimens });
+  const reports = new ReportService({
+    config,
+    blobs,
+    specimens,
+    modelCard: async (id) => {
+      try {
+        return (await models.get(id)).card;
+      } catch {
+        return null;
+      }
+    },
+  });
   const fhirDelivery = new FhirDeliveryService({
     config,
     deliveries: deliveriesRepository,

@@ -4,6 +4,8 @@
  * work folder, and synthetic 2048x1536 Gram-stain fields.
  */
 import path from 'node:path';
+import { createModelRegistry } from '../app/model-registry.js';
+import { loadConfig } from '../config/load-config.js';
 import { renderField } from '../datasets/synth/index.js';
 import type { RasterImage } from '../domain/raster.js';
 import { createRaster } from '../domain/raster.js';
@@ -17,6 +19,7 @@ import { ModelFileStore } from '../models/model-files.js';
 import { ModelRegistryService } from '../models/model-registry.service.js';
 import type { ResolvedModel } from '../models/model-resolver.js';
 import { InMemoryModelsRepository } from '../models/models.repository.js';
+import { openDatabase } from '../store/database.js';
 
 export interface BenchDetector {
   engine: OnnxDetectorEngine;
@@ -48,6 +51,27 @@ export async function loadBenchDetector(
   });
   const model = await registry.resolve('onnx-detector', id);
   return { engine: await OnnxDetectorEngine.create(model, options.settings), model };
+}
+
+/**
+ * Registers a YOLOv5n/s-architecture detector (dynamic axes, 17 classes) in a data directory's
+ * registry, as `gramscope models add` would, so a `serve` child process finds it active.
+ */
+export async function registerBenchDetector(dataDir: string, variant: YoloV5Variant): Promise<string> {
+  const config = loadConfig({}, { 'storage.dataDir': dataDir });
+  const store = await openDatabase({ dataDir, databaseUrl: '' });
+  try {
+    const { bytes } = buildYoloV5({ variant, classes: LABEL_KEYS, inputSize: 640, dynamic: true });
+    const card = await createModelRegistry(config, store).add({
+      bytes,
+      engine: 'onnx-detector',
+      card: { id: `yolov5${variant}-bench`, name: `YOLOv5${variant} architecture (random weights)` },
+      activate: true,
+    });
+    return card.id;
+  } finally {
+    await store.close();
+  }
 }
 
 /** A 2048x1536 synthetic Gram-stain field (staphylococci and red cells) at 0.1 µm/px. */

@@ -1,12 +1,12 @@
 import type { BenchScenario } from './bench.js';
 import { morphologyScenario } from './morphology.scenario.js';
-import { onnxPipelineScenario, onnxTilesScenario, onnxWasmScenario } from './onnx.scenario.js';
 import {
-  coldStartOnnxScenario,
-  coldStartScenario,
-  httpLoadScenario,
-  liveScenario,
-} from './service.scenarios.js';
+  onnxColdStartScenario,
+  onnxPipelineScenario,
+  onnxTilesScenario,
+  onnxWasmScenario,
+} from './onnx.scenario.js';
+import { coldStartScenario, httpLoadScenario, liveScenario } from './service.scenarios.js';
 import { synthScenario } from './synth.scenario.js';
 
 /** Every bench scenario, one line each. */
@@ -16,8 +16,8 @@ export const SCENARIOS: readonly BenchScenario[] = [
   onnxPipelineScenario,
   onnxTilesScenario,
   onnxWasmScenario,
+  onnxColdStartScenario,
   httpLoadScenario,
   coldStartScenario,
-  coldStartOnnxScenario,
   liveScenario,
 ];

@@ -5,13 +5,8 @@
  * load comes from this process (autocannon for HTTP, ws for live). Both are development
  * dependencies, imported only when a scenario runs, so the production CLI never loads them.
  */
-import { cp, mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { createAppContext } from '../app/context.js';
-import { loadConfig } from '../config/load-config.js';
-import { LABEL_KEYS } from '../domain/taxonomy.js';
-import { buildYoloV5 } from '../models/builder/yolov5.js';
 import { renderField } from '../datasets/synth/index.js';
 import { encodeJpeg } from '../imaging/intake.js';
 import type { BenchFigure, BenchScenario } from './bench.js';
@@ -156,30 +151,18 @@ export const httpLoadScenario: BenchScenario = {
   },
 };
 
-interface ColdStartOptions {
-  /** Prepares the data directory every run copies (registering a model, …). */
-  prepare?: (dataDir: string) => Promise<void>;
-  env?: Record<string, string>;
-  engine: string;
-}
-
 /** Five fresh processes: spawn → listening → first 1024x768 field answered; median of each. */
 async function measureColdStart(
   ctx: Parameters<BenchScenario['run']>[0],
   key: string,
-  options: ColdStartOptions,
+  options: { engine: string },
 ): Promise<BenchFigure[]> {
   const { body, contentType } = multipartBody(await fieldJpeg(1024, 768, 11));
-  const template = path.join(ctx.workDir, 'template');
-  await mkdir(template, { recursive: true });
-  await options.prepare?.(template);
   const totals: number[] = [];
   const readies: number[] = [];
   const cpus: number[] = [];
   for (let i = 0; i < 5; i++) {
-    const dataDir = path.join(ctx.workDir, `cold-${i}`);
-    await cp(template, dataDir, { recursive: true });
-    const server = await startBenchServer(dataDir, options.env);
+    const server = await startBenchServer(path.join(ctx.workDir, `cold-${i}`));
     try {
       const res = await fetch(`${server.url}/api/v1/analyses`, {
         method: 'POST',
@@ -223,34 +206,6 @@ export const coldStartScenario: BenchScenario = {
   name: 'cold-start',
   description: 'Process start to first analysis answered, default engine, fresh data directory',
   run: (ctx) => measureColdStart(ctx, 'cold_start', { engine: 'morphology' }),
-};
-
-export const coldStartOnnxScenario: BenchScenario = {
-  name: 'cold-start-onnx',
-  description:
-    'Process start to first analysis answered with the ONNX detector (YOLOv5s architecture, 640) as the default engine',
-  run: (ctx) =>
-    measureColdStart(ctx, 'cold_start_onnx', {
-      engine: 'onnx-detector, YOLOv5s architecture at 640',
-      env: { GRAMSCOPE_ENGINE: 'onnx-detector' },
-      async prepare(dataDir) {
-        // Registered and activated through the application, as an administrator would.
-        const context = await createAppContext(
-          loadConfig({}, { 'storage.dataDir': dataDir, 'analysis.threads': false }),
-        );
-        try {
-          const { bytes } = buildYoloV5({ variant: 's', classes: LABEL_KEYS, inputSize: 640 });
-          await context.models.add({
-            bytes,
-            engine: 'onnx-detector',
-            card: { id: 'bench-yolov5s', name: 'YOLOv5s architecture (random weights)' },
-          });
-          await context.models.activate('bench-yolov5s');
-        } finally {
-          await context.close();
-        }
-      },
-    }),
 };
 
 export const liveScenario: BenchScenario = {

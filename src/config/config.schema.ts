@@ -42,7 +42,7 @@ export const ConfigSchema = Type.Object({
     s3Prefix: Type.String({ pattern: '^([a-z0-9][a-z0-9/_.-]*/)?$' }),
     /** Path-style addressing (bucket in the path), which most S3-compatible servers need. */
     s3ForcePathStyle: Type.Boolean(),
-    /** Key-encryption keys as `id:base64` (32 bytes each); the first encrypts, all decrypt. */
+    /** Keys for data at rest as `id:base64` (32 bytes each); the first encrypts, all decrypt. */
     encryptionKeys: Type.Array(Type.String()),
   }),
   intake: Type.Object({
@@ -127,6 +127,11 @@ export const ConfigSchema = Type.Object({
       roleMap: Type.Array(Type.String({ pattern: '^[^=]+=(viewer|analyst|reviewer|admin)$' })),
       /** `amr` values (RFC 8176) that count as a second factor. */
       secondFactorAmr: Type.Array(Type.String({ minLength: 1 })),
+      /**
+       * The provider itself refuses sign-in to this application without MFA (e.g. an Entra ID
+       * Conditional Access policy), for providers whose ID tokens carry no `amr`.
+       */
+      mfaEnforcedByProvider: Type.Boolean(),
     }),
     jwt: Type.Object({
       issuer: Type.String(),
@@ -301,7 +306,7 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'list',
     default: [],
     description:
-      'Key-encryption keys for retained images, comma-separated `id:base64` (32 random bytes each, e.g. `k1:$(openssl rand -base64 32)`). The first encrypts new objects; all decrypt, so keys rotate by prepending. Required when images are retained.',
+      'Keys for data at rest (retained images and authenticator secrets), comma-separated `id:base64` (32 random bytes each, e.g. `k1:$(openssl rand -base64 32)`). The first encrypts new objects; all decrypt, so keys rotate by prepending. Required when images are retained; without it authenticator secrets are sealed with a key derived from the audit key.',
   },
   {
     path: 'intake.maxBytes',
@@ -601,6 +606,14 @@ export const SETTINGS: readonly Setting[] = [
     default: ['mfa', 'otp', 'hwk', 'swk', 'sc', 'fpt', 'face', 'iris', 'retina', 'vbm', 'pop', 'sms', 'tel'],
     description:
       'amr values (RFC 8176) that show a second factor; without one, reviewer and admin actions are refused.',
+  },
+  {
+    path: 'auth.oidc.mfaEnforcedByProvider',
+    env: 'GRAMSCOPE_OIDC_MFA_ENFORCED',
+    kind: 'boolean',
+    default: false,
+    description:
+      'Count every OIDC sign-in as two factors because the provider refuses this application without MFA (Entra ID Conditional Access; its v2.0 ID tokens carry no amr). Set only when such a policy covers every user of the application.',
   },
   {
     path: 'auth.jwt.issuer',

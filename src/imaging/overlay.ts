@@ -96,6 +96,36 @@ export function createNeutralCanvas(width: number, height: number): RasterImage 
   return createRaster(width, height, new Uint8Array(width * height * 3).fill(236));
 }
 
+/**
+ * Splits text into lines of at most `maxChars` characters at spaces (a word longer than a line is
+ * cut), so a long finding or note stays inside its box on small fields instead of running off.
+ */
+export function wrapText(text: string, maxChars: number): string[] {
+  const limit = Math.max(8, Math.floor(maxChars));
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    for (let w = word; w.length > 0;) {
+      const room = line ? limit - line.length - 1 : limit;
+      if (w.length <= room) {
+        line = line ? `${line} ${w}` : w;
+        w = '';
+      } else if (line) {
+        lines.push(line);
+        line = '';
+      } else {
+        lines.push(w.slice(0, limit));
+        w = w.slice(limit);
+      }
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** Average advance of a sans-serif glyph, as a share of the font size (for wrapping). */
+const CHAR_WIDTH = 0.56;
+
 function buildSvgOverlay(
   raster: RasterImage,
   detections: readonly Detection[],
@@ -118,21 +148,31 @@ function buildSvgOverlay(
   }
   if (options.title !== undefined) {
     const lines = [...counts.entries()].sort((a, b) => b[1].n - a[1].n);
-    const legendHeight = Math.round(font * 1.5 * (lines.length + 1) + font);
     const legendWidth = Math.min(width, Math.round(font * 24));
+    // Bold glyphs are wider: a little more room per character than the rows need.
+    const titleLines = wrapText(options.title, (legendWidth - font) / (font * CHAR_WIDTH * 1.08));
+    const legendHeight = Math.round(font * 1.5 * (lines.length + titleLines.length) + font);
     if (legendHeight < height) {
+      const top = font * 1.5 * (titleLines.length - 1);
       const rows = lines
         .map(([name, { n, colour }], i) => {
-          const y = Math.round(font * 1.5 * (i + 2));
+          const y = Math.round(top + font * 1.5 * (i + 2));
           return `<rect x="${font / 2}" y="${y - font * 0.8}" width="${font}" height="${font}" fill="rgb(${colour.join(',')})"/><text x="${font * 2}" y="${y}">${escapeXml(name)}: ${n}</text>`;
         })
         .join('');
+      const title = titleLines
+        .map(
+          (l, i) =>
+            `<text x="${font / 2}" y="${Math.round(font * 1.3 + font * 1.5 * i)}" font-weight="bold">${escapeXml(l)}</text>`,
+        )
+        .join('');
       parts.push(
-        `<rect width="${legendWidth}" height="${legendHeight}" fill="white" fill-opacity="0.85"/><g font-size="${font}" fill="black"><text x="${font / 2}" y="${Math.round(font * 1.3)}" font-weight="bold">${escapeXml(options.title)}</text>${rows}</g>`,
+        `<rect width="${legendWidth}" height="${legendHeight}" fill="white" fill-opacity="0.85"/><g font-size="${font}" fill="black">${title}${rows}</g>`,
       );
     }
   }
-  const noteHeight = options.note ? Math.round(font * 1.8) : 0;
+  const noteLines = options.note ? wrapText(options.note, (width - font) / (font * CHAR_WIDTH)) : [];
+  const noteHeight = noteLines.length ? Math.round(font * (0.6 + 1.25 * noteLines.length)) : 0;
   if (options.micronsPerPixel && options.micronsPerPixel > 0) {
     const bar = chooseScaleBar(options.micronsPerPixel, width);
     const barHeight = Math.max(4, Math.round(font / 3));
@@ -150,7 +190,10 @@ function buildSvgOverlay(
   if (options.note) {
     parts.push(
       `<rect x="0" y="${height - noteHeight}" width="${width}" height="${noteHeight}" fill="rgb(255,243,205)"/>`,
-      `<text x="${font / 2}" y="${height - noteHeight / 3}" font-size="${font}" fill="rgb(102,77,3)">${escapeXml(options.note)}</text>`,
+      ...noteLines.map(
+        (l, i) =>
+          `<text x="${font / 2}" y="${Math.round(height - noteHeight + font * (1.1 + 1.25 * i))}" font-size="${font}" fill="rgb(102,77,3)">${escapeXml(l)}</text>`,
+      ),
     );
   }
   if (parts.length === 0) return null;

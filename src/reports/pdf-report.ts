@@ -8,6 +8,7 @@ import type { EngineInfo } from '../domain/analysis-result.js';
 import { LABELS, MORPHOTYPES, isLabelKey } from '../domain/taxonomy.js';
 import { AppError } from '../errors.js';
 import type { FieldImage } from './annotated-image.js';
+import type { ModelCard } from '../models/model-card.js';
 import type { ReportFont } from './fonts.js';
 import type { ReportModel } from './specimen.service.js';
 
@@ -24,7 +25,15 @@ export interface PdfReportOptions {
   siteName: string;
   /** One entry per field (same order); null where no thumbnail is drawn. */
   images: readonly (FieldImage | null)[];
+  /** Cards of the models that produced the fields, when still registered (printed in short). */
+  cards?: readonly ModelCard[];
 }
+
+/** A card field cut to a readable length for the report (the full card is one request away). */
+const excerpt = (text: string, max = 320): string => {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t || '—';
+};
 
 const PAGE = { width: 595.28, height: 841.89, margin: 42 } as const;
 const CONTENT_WIDTH = PAGE.width - 2 * PAGE.margin;
@@ -233,11 +242,22 @@ export async function renderPdfReport(model: ReportModel, options: PdfReportOpti
       describeEngine(e),
     ]),
   );
+  for (const card of options.cards ?? []) {
+    const metrics = Object.entries(card.validation.metrics)
+      .map(([k, v]) => `${k} ${Number(v.toFixed(4))}`)
+      .join(', ');
+    pairs([
+      [`Model card  モデルカード`, `${card.name} ${card.version} (${card.id})`],
+      ['Intended use  使用目的', excerpt(card.intendedUse)],
+      ['Training data  学習データ', excerpt(card.training.description)],
+      ['Validation  検証', `${excerpt(card.validation.description, 240)}${metrics ? ` — ${metrics}` : ''}`],
+    ]);
+  }
   pairs([
     [
       'Model card',
       model.engines.some((e) => e.model)
-        ? 'The model card (training data, intended use, validation) is served at /api/v1/models/{id}.'
+        ? 'The full model card (training data, intended use, validation) is served at /api/v1/models/{id}.'
         : 'Classical morphology: stain separation, segmentation, size and shape in μm, arrangement. No trained weights.',
     ],
     [

@@ -2,6 +2,7 @@
  * Report outputs from one report model: PDF, FHIR R4 bundle, CSV (fields or detections), JSON of the
  * full result, and the annotated PNG of a field. Shared by the API routes and the CLI.
  */
+import type { ModelCard } from '../models/model-card.js';
 import type { Config } from '../config/config.schema.js';
 import type { BlobStore } from '../store/blob-store.js';
 import { renderFieldImage, type FieldImage } from './annotated-image.js';
@@ -45,7 +46,13 @@ export interface ReportJson {
 
 export class ReportService {
   constructor(
-    private readonly deps: { config: Readonly<Config>; blobs: BlobStore; specimens: SpecimenService },
+    private readonly deps: {
+      config: Readonly<Config>;
+      blobs: BlobStore;
+      specimens: SpecimenService;
+      /** The card of a registered model, or null once it was removed (the PDF prints it in short). */
+      modelCard?: (id: string) => Promise<ModelCard | null>;
+    },
   ) {}
 
   model(subject: { type: 'specimen' | 'analysis'; id: string }): Promise<ReportModel> {
@@ -75,11 +82,17 @@ export class ReportService {
     // Fail on a missing font before spending time on images.
     const font = findJapaneseFont(this.deps.config.reports.fontPath);
     const images = await this.#images(model, MAX_PDF_THUMBNAILS, { maxSide: 900, format: 'jpeg' });
+    const cards: ModelCard[] = [];
+    for (const e of model.engines) {
+      const card = e.model && this.deps.modelCard ? await this.deps.modelCard(e.model.id) : null;
+      if (card) cards.push(card);
+    }
     return renderPdfReport(model, {
       font,
       timeZone: this.deps.config.reports.timeZone,
       siteName: this.deps.config.reports.siteName,
       images,
+      cards,
     });
   }
 

@@ -156,12 +156,15 @@ export class SecurityService {
     sessionId?: string,
   ): Principal {
     const factors = method === 'local' ? LOCAL_SECOND_FACTORS : this.#config.auth.oidc.secondFactorAmr;
+    // An operator's statement that the provider enforces MFA for this application stands in for
+    // an amr the provider does not send; it never applies to local accounts.
+    const enforced = method === 'oidc' && this.#config.auth.oidc.mfaEnforcedByProvider;
     return {
       id: user.id,
       name: user.username,
       method,
       role: user.effectiveRole,
-      secondFactor: hasSecondFactor(amr, factors),
+      secondFactor: enforced || hasSecondFactor(amr, factors),
       amr: [...amr],
       ...(sessionId ? { sessionId } : {}),
     };
@@ -375,7 +378,15 @@ export class SecurityService {
       actor: actorOf(principal),
       ip: origin.ip,
       requestId: origin.requestId ?? null,
-      details: { method, amr: amr.join(' '), secondFactor: principal.secondFactor },
+      details: {
+        method,
+        amr: amr.join(' '),
+        secondFactor: principal.secondFactor,
+        // Says on the record when the second factor rests on the provider's policy, not on amr.
+        ...(method === 'oidc' && this.#config.auth.oidc.mfaEnforcedByProvider
+          ? { mfaEnforcedByProvider: true }
+          : {}),
+      },
     });
     return { token, principal, session: record };
   }

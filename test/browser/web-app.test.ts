@@ -246,6 +246,25 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
         }),
       )
       .toEqual([result.image.width, result.image.height]);
+    // Every export the result view offers answers, the JP Core bundle and the original included.
+    const hrefs = await page
+      .getByTestId('exports')
+      .locator('a')
+      .evaluateAll((links) =>
+        (links as unknown as { getAttribute(name: string): string | null }[]).map(
+          (a) => a.getAttribute('href') ?? '',
+        ),
+      );
+    const base = `/api/v1/analyses/${result.id}`;
+    expect(hrefs).toEqual(
+      expect.arrayContaining([
+        `${base}/report.fhir.json?profile=jp-core`,
+        `${base}/report.csv?kind=detections`,
+        `${base}/report.json`,
+        `${base}/original.png`,
+      ]),
+    );
+    for (const href of hrefs) expect((await fetch(`${server.url}${href}`)).status, href).toBe(200);
     await saveScreenshot(page, 'analysis');
     expect(browser.errors).toEqual([]);
   });

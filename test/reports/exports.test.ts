@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAppContext } from '../../src/app/context.js';
 import { registerReport } from '../../src/cli/commands/report.command.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { chooseScaleBar } from '../../src/imaging/overlay.js';
+import { chooseScaleBar, wrapText } from '../../src/imaging/overlay.js';
+import { buildConstantDetector } from '../../src/models/builder/exact-models.js';
 import { ANALYSES_CSV_HEADER, csvCell } from '../../src/reports/csv-export.js';
 import { findJapaneseFont } from '../../src/reports/fonts.js';
 import { createReportTestApp, readPdf, type ReportTestApp } from '../support/report-fixtures.js';
@@ -33,6 +34,19 @@ describe('scale bar', () => {
     expect(chooseScaleBar(0.1, 2000)).toEqual({ um: 20, px: 200 });
     expect(chooseScaleBar(0.1, 640)).toEqual({ um: 10, px: 100 });
     expect(chooseScaleBar(0.044, 2048).um).toBe(10);
+  });
+});
+
+describe('overlay text', () => {
+  it('wraps a long finding or note at spaces so it stays inside its box', () => {
+    expect(wrapText('F1: Gram-positive cocci in clusters and Gram-negative rods', 24)).toEqual([
+      'F1: Gram-positive cocci',
+      'in clusters and',
+      'Gram-negative rods',
+    ]);
+    expect(wrapText('short', 40)).toEqual(['short']);
+    // A word longer than a line is cut rather than overflowing.
+    expect(wrapText('x'.repeat(20), 8)).toEqual(['xxxxxxxx', 'xxxxxxxx', 'xxxx']);
   });
 });
 
@@ -121,6 +135,43 @@ describe('exports over HTTP', () => {
     const { text } = await readPdf(res.rawPayload);
     expect(text).toContain('GRAMSCOPE_RETAIN_IMAGES');
     expect(text).toContain('engine morphology version 9.9.9');
+  });
+
+  it('prints the model version and its card in short when an ONNX model produced the field', async () => {
+    const detector = buildConstantDetector({
+      layout: 'yolov5',
+      classes: ['Staphylococcus aureus'],
+      rows: [[16, 16, 8, 8, 0.9, 1]],
+      inputWidth: 32,
+      inputHeight: 32,
+    });
+    const card = await t.ctx.models.add({
+      bytes: detector.bytes,
+      engine: 'onnx-detector',
+      card: {
+        id: 'gram-det-pdf',
+        name: 'Gram detector',
+        version: '2.1.0',
+        intendedUse: 'Decision support on positive blood culture Gram smears at 100x oil.',
+        training: { description: '1,200 fields from two hospitals, 2024.' },
+        validation: { description: 'Held-out site', metrics: { mAP50: 0.712345 } },
+      },
+    });
+    const result = fieldResult({
+      engine: {
+        name: 'onnx-detector',
+        version: '1.4.0',
+        model: { id: card.id, name: card.name, version: card.version, sha256: card.sha256 },
+      },
+    });
+    await t.ctx.analyses.insert(result);
+    const res = await t.app.inject({ method: 'GET', url: `/api/v1/analyses/${result.id}/report.pdf` });
+    const text = (await readPdf(res.rawPayload)).text.replace(/\s+/g, ' ');
+    expect(text).toContain('engine onnx-detector version 1.4.0; model Gram detector version 2.1.0');
+    expect(text).toContain('Decision support on positive blood culture Gram smears at 100x oil.');
+    expect(text).toContain('1,200 fields from two hospitals, 2024.');
+    expect(text).toContain('mAP50 0.7123');
+    expect(text).toContain(result.summary.finding.ja);
   });
 
   it('lists every report route in the OpenAPI document, each with an access declaration', async () => {

@@ -264,6 +264,18 @@ describe('captured logs of a real server run', () => {
     expect(output).toContain('"event":"auth.login"');
     expect(output).toContain('"event":"access.denied"');
     expect(output).toContain('"event":"audit.append"');
+    const events = output
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const failures = events.filter((e) => e.event === 'auth.login' && e.outcome === 'failure');
+    expect(failures.map((e) => [e.method, e.code])).toEqual(
+      expect.arrayContaining([
+        ['local', 'ERR_AUTH_INVALID'],
+        ['local', 'ERR_AUTH_INVALID'],
+      ]),
+    );
+    expect(failures.length).toBeGreaterThanOrEqual(2);
     const secrets = { ...planted, ...runtime, specimen: SPECIMEN, totpSecret };
     const leaked = Object.entries(secrets)
       .filter(([, value]) => value && output.includes(value))

@@ -10,7 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OIDC_FLOW_COOKIE } from '../../src/security/oidc.service.js';
 import { SESSION_COOKIE } from '../../src/security/sessions.service.js';
 import { runProviderLogin, startTestProvider, type TestProvider } from '../support/oidc-provider.js';
-import { createTestApp, sessionCookieFrom, sessionHeaders, type TestApp } from '../support/security.js';
+import {
+  createPerson,
+  createTestApp,
+  sessionCookieFrom,
+  sessionHeaders,
+  type TestApp,
+} from '../support/security.js';
 
 describe('OpenID Connect sign-in against a real provider', () => {
   let p: TestProvider;
@@ -272,6 +278,46 @@ describe('OpenID Connect sign-in against a real provider', () => {
     expect(res.statusCode).toBe(401);
     expect(sessionCookieFrom(res.headers['set-cookie'])).toBeNull();
     await t.ctx.security.users.update(user.id, { disabled: false }, new Date(t.clock.now()).toISOString());
+  });
+
+  it('counts a sign-in without amr as two factors only where the operator says the provider enforces MFA', async () => {
+    // Entra ID's v2.0 ID tokens carry no amr; a Conditional Access policy enforces MFA instead.
+    const enforced = await createTestApp({
+      'auth.oidc.issuer': p.issuer,
+      'auth.oidc.clientId': p.clientId,
+      'auth.oidc.clientSecret': p.clientSecret,
+      'auth.oidc.redirectUri': p.redirectUri,
+      'auth.oidc.roleMap': ['lab-leads=reviewer'],
+      'auth.oidc.mfaEnforcedByProvider': true,
+      'auth.localAccounts': true,
+    });
+    try {
+      p.nextLogin = { accountId: 'u-lead', amr: [] };
+      const { authUrl, flow } = await (async () => {
+        const res = await enforced.app.inject({ url: '/api/v1/auth/oidc/start' });
+        return { authUrl: String(res.headers.location), flow: flowCookieFrom(res.headers['set-cookie']) };
+      })();
+      const back = await runProviderLogin(authUrl, p.redirectUri);
+      const res = await enforced.app.inject({
+        url: back.pathname + back.search,
+        headers: { cookie: `${OIDC_FLOW_COOKIE}=${flow.value}` },
+      });
+      expect(res.statusCode, res.body).toBe(302);
+      const headers = sessionHeaders(sessionCookieFrom(res.headers['set-cookie'])!);
+      const info = await enforced.app.inject({ url: '/api/v1/auth/session', headers });
+      expect(info.json().user).toMatchObject({ role: 'reviewer', secondFactor: true, amr: ['unknown'] });
+      const { items } = await enforced.ctx.security.audit.list({ limit: 5, action: 'auth.login' });
+      expect(items[0]?.details).toMatchObject({ secondFactor: true, mfaEnforcedByProvider: true });
+      // Never for local accounts on the same server: their factors are gramscope's own.
+      const local = await createPerson(enforced, 'local-lead', 'reviewer', { secondFactor: false });
+      const mine = await enforced.app.inject({ url: '/api/v1/auth/session', headers: local.headers });
+      expect(mine.json().user).toMatchObject({ method: 'local', secondFactor: false });
+    } finally {
+      await enforced.close();
+    }
+    // And without the statement, the same sign-in is one factor (the default, tested above too).
+    const { res } = await signIn('u-lead', []);
+    expect((await sessionOf(res)).info.user.secondFactor).toBe(false);
   });
 
   it('refuses a provider whose discovery document names another issuer than configured', async () => {

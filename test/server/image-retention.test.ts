@@ -17,6 +17,7 @@ import { migrationProvider } from '../../src/store/migrations/index.js';
 import type { Database } from '../../src/store/schema.js';
 import { DIALECTS, type TestDatabase } from '../support/databases.js';
 import { runCli } from '../support/cli.js';
+import { startServeProcess } from '../support/serve-process.js';
 import {
   AUDIT_KEY,
   createPerson,
@@ -284,6 +285,41 @@ describe.each(DIALECTS)('image retention with $name', ({ name, create }) => {
         details: { trigger: 'cli', purged: 1 },
       });
     },
+  );
+
+  it.runIf(name === 'sqlite')(
+    'runs the purge when `gramscope serve` starts (then hourly)',
+    async () => {
+      const old = await stored(50, await png(44));
+      const serve = await startServeProcess({
+        GRAMSCOPE_DATA: db.dataDir,
+        GRAMSCOPE_ENCRYPTION_KEYS: KEY,
+        GRAMSCOPE_RETAIN_IMAGES: 'true',
+        GRAMSCOPE_AUDIT_KEY: AUDIT_KEY,
+        GRAMSCOPE_IMAGE_RETENTION_DAYS: '30',
+      });
+      try {
+        await expect
+          .poll(
+            async () =>
+              (
+                await t.ctx.store.db
+                  .selectFrom('analyses')
+                  .select('image_purged_at')
+                  .where('id', '=', old.id)
+                  .executeTakeFirstOrThrow()
+              ).image_purged_at,
+            { timeout: 20_000, interval: 200 },
+          )
+          .not.toBeNull();
+        await expect.poll(() => serve.output(), { timeout: 5_000 }).toContain('"event":"retention.purge"');
+        const [entry] = await auditOf('retention.purge');
+        expect(entry).toMatchObject({ actor: null, details: { trigger: 'schedule', days: 30, purged: 1 } });
+      } finally {
+        await serve.stop();
+      }
+    },
+    60_000,
   );
 });
 

@@ -20,6 +20,9 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Regist
   ['restore', async () => (await import('./restore.command.js')).registerRestore],
   ['retention', async () => (await import('./retention.command.js')).registerRetention],
   ['models', async () => (await import('./models.command.js')).registerModels],
+  // One module registers both `users` and `tokens`.
+  ['users', async () => (await import('./users.command.js')).registerUsers],
+  ['tokens', async () => (await import('./users.command.js')).registerUsers],
 ];
 
 /**
@@ -29,5 +32,8 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Regist
 export async function registerCommands(program: Command, args: readonly string[] = []): Promise<void> {
   const named = args.find((a) => !a.startsWith('-'));
   const wanted = COMMANDS.filter(([name]) => name === named);
-  for (const [, load] of wanted.length > 0 ? wanted : COMMANDS) (await load())(program);
+  // A module that registers several commands is loaded once and registers them once.
+  const registers = new Set<Register>();
+  for (const [, load] of wanted.length > 0 ? wanted : COMMANDS) registers.add(await load());
+  for (const register of registers) register(program);
 }

@@ -16,7 +16,7 @@ export const aboutRoutes =
       {
         config: { access: 'signed-in' },
         schema: {
-          summary: 'Deployment facts: version, engines, storage, retention',
+          summary: 'Deployment facts: version, engines and their active models, storage, retention',
           tags: ['about'],
           response: {
             200: Type.Object({
@@ -37,6 +37,17 @@ export const aboutRoutes =
                 keptIndefinitely: Type.Array(Type.String()),
               }),
               limits: Type.Object({ maxBytes: Type.Integer(), maxPixels: Type.Integer() }),
+              /** The model each ONNX engine uses when a request names none (its active model). */
+              models: Type.Array(
+                Type.Object({
+                  engine: Type.String(),
+                  id: Type.String(),
+                  name: Type.String(),
+                  version: Type.String(),
+                  sha256: Type.String(),
+                  active: Type.Boolean(),
+                }),
+              ),
               security: Type.Object({
                 mode: Type.Union([Type.Literal('single-user'), Type.Literal('multi-user')]),
                 /** Shown on every page while in single-user mode. */
@@ -68,6 +79,16 @@ export const aboutRoutes =
             keptIndefinitely: retention.keptIndefinitely,
           },
           limits: { maxBytes: ctx.config.intake.maxBytes, maxPixels: ctx.config.intake.maxPixels },
+          models: (await ctx.models.list())
+            .filter((m) => m.active)
+            .map(({ card }) => ({
+              engine: card.engine,
+              id: card.id,
+              name: card.name,
+              version: card.version,
+              sha256: card.sha256,
+              active: true,
+            })),
           security: {
             mode: ctx.security.mode,
             banner: ctx.security.mode === 'single-user' ? SINGLE_USER_BANNER : null,

@@ -133,7 +133,18 @@ export const authRoutes =
       async (request, reply) => {
         if (security.mode === 'single-user')
           throw new AppError('ERR_CONFLICT', 'Single-user mode has no sign-in');
-        const { token, principal } = await security.loginLocal(request.body, origin(request));
+        let signedIn: Awaited<ReturnType<typeof security.loginLocal>>;
+        try {
+          signedIn = await security.loginLocal(request.body, origin(request));
+        } catch (err) {
+          // A structured event for the SIEM (brute force shows as a run of these); never the
+          // attempted name or password, which the audit chain handles with care.
+          const code = (err as AppError).code;
+          if (code !== 'ERR_AUTH_CODE_REQUIRED')
+            request.log.warn({ event: 'auth.login', outcome: 'failure', method: 'local', code });
+          throw err;
+        }
+        const { token, principal } = signedIn;
         setSessionCookie(reply, token);
         request.log.info({
           event: 'auth.login',

@@ -14,9 +14,16 @@ import type { AppContext } from '../../app/context.js';
 import { AppError, isAppError } from '../../errors.js';
 import type { LiveMetrics } from '../plugins/metrics.js';
 import { requestActor } from '../request-actor.js';
+import { authorize } from '../../security/policy.js';
 
 export const LIVE_PROTOCOL = 1;
 const PING_INTERVAL_MS = 30_000;
+/**
+ * How often an open socket re-checks its credentials (on the security clock): a session that
+ * ended by timeout, on another replica or through `gramscope users disable`, or a role taken
+ * away, closes the socket (1008) instead of streaming on.
+ */
+export const LIVE_RECHECK_MS = 15_000;
 
 const LiveQuery = Type.Object(
   {
@@ -125,6 +132,31 @@ export const liveRoutes =
         hub.add(socket, actor);
         metrics.sockets.inc();
 
+        let checkedAt = ctx.security.clock.now();
+        let gate: Promise<boolean> | null = null;
+        const recheckDue = (): boolean =>
+          ctx.security.mode === 'multi-user' && ctx.security.clock.now() - checkedAt >= LIVE_RECHECK_MS;
+        /** Authenticates the upgrade request's credentials again; closes the socket when refused. */
+        const recheck = (): Promise<boolean> => {
+          if (ctx.security.mode === 'single-user') return Promise.resolve(true);
+          checkedAt = ctx.security.clock.now();
+          gate = (async () => {
+            let ok: boolean;
+            try {
+              const who = await ctx.security.authenticate({
+                authorization: request.headers.authorization,
+                sessionToken: request.sessionToken ?? undefined,
+              });
+              ok = who !== null && authorize(who.principal, request.routeOptions.config.access).allow;
+            } catch {
+              ok = false;
+            }
+            if (!ok && socket.readyState === socket.OPEN) socket.close(1008, 'session ended');
+            return ok;
+          })();
+          return gate;
+        };
+
         const send = (message: object): void => {
           if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
         };
@@ -211,7 +243,8 @@ export const liveRoutes =
               (typeof m.specimen !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/.test(m.specimen))
             )
               return sendError(null, new AppError('ERR_VALIDATION', 'The specimen id is invalid'));
-            void freeze(m.specimen);
+            // Freezing stores an analysis: the credentials are checked again first, every time.
+            void recheck().then((ok) => (ok ? freeze(m.specimen as string | undefined) : undefined));
             return;
           }
           sendError(
@@ -220,7 +253,7 @@ export const liveRoutes =
           );
         };
 
-        socket.on('message', (data: RawData, isBinary: boolean) => {
+        const onMessage = (data: RawData, isBinary: boolean): void => {
           const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
           if (!isBinary) return onControl(bytes.toString('utf8').slice(0, 4096));
           seq += 1;
@@ -235,12 +268,20 @@ export const liveRoutes =
             send({ type: 'dropped', seq: pending.seq });
           }
           pending = frame;
+        };
+        socket.on('message', (data: RawData, isBinary: boolean) => {
+          // Messages wait behind a running re-check, in order, and are dropped if it fails.
+          if (recheckDue()) void recheck();
+          if (gate) void gate.then((ok) => (ok ? onMessage(data, isBinary) : undefined));
+          else onMessage(data, isBinary);
         });
         socket.on('pong', () => (alive = true));
         const ping = setInterval(() => {
           if (!alive) return socket.terminate();
           alive = false;
           socket.ping();
+          // An idle socket re-checks too, so an ended session cannot keep it open.
+          if (recheckDue()) void recheck();
         }, PING_INTERVAL_MS);
         ping.unref();
         socket.on('close', () => {

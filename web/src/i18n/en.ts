@@ -423,8 +423,12 @@ export const en = {
     title: 'Reports',
     pdf: 'PDF report',
     fhir: 'FHIR R4 (JSON)',
-    csv: 'CSV table',
+    fhirJp: 'FHIR JP Core (JSON)',
+    csv: 'CSV of fields',
+    csvDetections: 'CSV of detections',
+    json: 'Full result (JSON)',
     png: 'Annotated image (PNG)',
+    original: 'Original image (PNG)',
   },
   auth: {
     signInTitle: 'Sign in to gramscope',

@@ -419,8 +419,12 @@ export const ja: Messages = {
     title: 'レポート',
     pdf: 'PDF レポート',
     fhir: 'FHIR R4（JSON）',
-    csv: 'CSV 表',
+    fhirJp: 'FHIR JP Core（JSON）',
+    csv: '視野の CSV',
+    csvDetections: '検出の CSV',
+    json: '全結果（JSON）',
     png: '注釈付き画像（PNG）',
+    original: '元画像（PNG）',
   },
   auth: {
     signInTitle: 'gramscope にサインイン',

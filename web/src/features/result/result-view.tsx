@@ -229,7 +229,7 @@ function ResultLayout({
             )}
           </section>
         )}
-        <ExportLinks kind="analyses" id={result.id} />
+        <ExportLinks kind="analyses" id={result.id} original={result.storedImage?.status === 'retained'} />
         <EngineCard result={result} />
       </aside>
     </article>
