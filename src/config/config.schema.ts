@@ -154,6 +154,8 @@ export const ConfigSchema = Type.Object({
     perUserPerMinute: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
     perAddressPerMinute: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
     analysesPerMinute: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    /** Redis that replicas share the request counts in; empty: each replica counts alone. */
+    redisUrl: Type.String({ pattern: '^(|rediss?://.+)$' }),
   }),
   audit: Type.Object({
     /** HMAC key of the audit chain; empty: a key file in the data directory. */
@@ -684,6 +686,14 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'integer',
     default: 120,
     description: 'Analyses per minute per user or token (not in single-user mode).',
+  },
+  {
+    path: 'rateLimit.redisUrl',
+    env: 'GRAMSCOPE_REDIS_URL',
+    kind: 'string',
+    default: '',
+    description:
+      'Redis (redis:// or rediss://) in which all replicas count requests, so the per-user, per-address and analysis limits hold across replicas. Empty: each replica counts alone (sign-in failures are always shared through the database). If Redis is unreachable, the limits are skipped rather than refusing every request.',
   },
   {
     path: 'audit.key',
