@@ -125,6 +125,9 @@ export async function createAppContext(
       engineModules: modules,
       preload: config.analysis.defaultEngine,
       workerMemoryMb: config.analysis.workerMemoryMb,
+      ...(config.analysis.workerIdleSeconds > 0
+        ? { idleTimeoutMs: config.analysis.workerIdleSeconds * 1000 }
+        : {}),
     });
     const descriptors = await loadEngineDescriptors(modules);
     engines = createEngineRegistry([...descriptors.map((d) => pool!.wrap(d)), ...onnxEngines]);

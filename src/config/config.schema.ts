@@ -63,6 +63,8 @@ export const ConfigSchema = Type.Object({
     threads: Type.Boolean(),
     /** Heap limit of each worker thread, in MiB. */
     workerMemoryMb: Type.Integer({ minimum: 64, maximum: 65_536 }),
+    /** Seconds a worker beyond the first may stay idle before it exits; 0 keeps them all. */
+    workerIdleSeconds: Type.Integer({ minimum: 0, maximum: 86_400 }),
   }),
   live: Type.Object({
     /** Largest accepted live frame, in bytes. */
@@ -154,6 +156,8 @@ export const ConfigSchema = Type.Object({
     perUserPerMinute: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
     perAddressPerMinute: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
     analysesPerMinute: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    /** Redis that replicas share the request counts in; empty: each replica counts alone. */
+    redisUrl: Type.String({ pattern: '^(|rediss?://.+)$' }),
   }),
   audit: Type.Object({
     /** HMAC key of the audit chain; empty: a key file in the data directory. */
@@ -466,6 +470,14 @@ export const SETTINGS: readonly Setting[] = [
     description: 'Heap limit of each analysis worker thread, in MiB.',
   },
   {
+    path: 'analysis.workerIdleSeconds',
+    env: 'GRAMSCOPE_WORKER_IDLE_SECONDS',
+    kind: 'integer',
+    default: 300,
+    description:
+      'Seconds an analysis worker thread beyond the first may stay idle before it exits and returns its memory (it restarts when two analyses overlap again); 0 keeps every worker for the life of the process.',
+  },
+  {
     path: 'live.maxFrameBytes',
     env: 'GRAMSCOPE_LIVE_MAX_FRAME_BYTES',
     kind: 'integer',
@@ -684,6 +696,14 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'integer',
     default: 120,
     description: 'Analyses per minute per user or token (not in single-user mode).',
+  },
+  {
+    path: 'rateLimit.redisUrl',
+    env: 'GRAMSCOPE_REDIS_URL',
+    kind: 'string',
+    default: '',
+    description:
+      'Redis (redis:// or rediss://) in which all replicas count requests, so the per-user, per-address and analysis limits hold across replicas. Empty: each replica counts alone (sign-in failures are always shared through the database). If Redis is unreachable, the limits are skipped rather than refusing every request.',
   },
   {
     path: 'audit.key',

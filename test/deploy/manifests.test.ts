@@ -16,6 +16,7 @@ import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../src/config/load-config.js';
 import { SETTINGS } from '../../src/config/config.schema.js';
 import { parseDockerfile } from '../../scripts/dockerfile-dry-run.js';
+import { IMAGE_MALLOC_ENV } from '../../src/bench/server-process.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const deploy = (...p: string[]): string => path.join(root, 'deploy', ...p);
@@ -336,5 +337,13 @@ describe('Dockerfile', () => {
       for (const src of copy.args.split(/\s+/).slice(0, -1)) expect(ignore, src).toContain(`!${src}`);
     }
     expect(text).not.toMatch(/(PASSWORD|SECRET|TOKEN)=/);
+  });
+
+  it('sets the allocator settings the benchmarked server runs with', () => {
+    const env = steps
+      .filter((s) => s.op === 'ENV')
+      .map((s) => s.args)
+      .join(' ');
+    for (const [name, value] of Object.entries(IMAGE_MALLOC_ENV)) expect(env).toContain(`${name}=${value}`);
   });
 });

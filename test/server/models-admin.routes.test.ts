@@ -32,6 +32,8 @@ const detector = (classes: string[], hot = 0): Buffer =>
       rows: [[16, 16, 8, 8, 0.9, ...classes.map((_, i) => (i === hot ? 1 : 0))]],
       inputWidth: 32,
       inputHeight: 32,
+      // Larger than the image limit below: the model limit, not the image one, applies to uploads.
+      metadata: { note: 'x'.repeat(2048) },
     }).bytes,
   );
 
@@ -79,7 +81,12 @@ describe.each(DIALECTS)('model admin API on $name', ({ create }) => {
 
   beforeAll(async () => {
     t = await createTestApp(
-      { 'auth.localAccounts': true, 'onnx.maxModelBytes': MAX_MODEL_BYTES, 'onnx.threads': 1 },
+      {
+        'auth.localAccounts': true,
+        'onnx.maxModelBytes': MAX_MODEL_BYTES,
+        'onnx.threads': 1,
+        'intake.maxBytes': 1024,
+      },
       { database: create },
     );
     await t.app.ready();
@@ -118,6 +125,7 @@ describe.each(DIALECTS)('model admin API on $name', ({ create }) => {
 
   it('uploads a model with its card, records its sha256 and reports classes outside the TAXONOMY', async () => {
     const bytes = detector(['Staphylococcus aureus', 'spore', 'RBC']);
+    expect(bytes.length).toBeGreaterThan(1024);
     const res = await upload([
       { name: 'engine', value: 'onnx-detector' },
       { name: 'name', value: 'Site YOLO' },

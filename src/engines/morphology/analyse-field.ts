@@ -38,7 +38,7 @@ import {
   type StainModel,
   type StainProbe,
 } from './stain.js';
-import { splitAtWaist, splitByDensity, splitInHalf, splitObject } from './watershed.js';
+import { distanceTransform, splitAtWaist, splitByDensity, splitInHalf, splitObject } from './watershed.js';
 import {
   chooseWorkingFactor,
   downscaleRaster,
@@ -75,6 +75,8 @@ export interface AnalysedCell {
   groupSize: number;
   /** Merged into another cell (a bud into its mother). */
   mergedInto: number;
+  /** Field-level doubt about this cell being an organism (1: none), with the reason. */
+  doubt?: { factor: number; reason: string };
 }
 
 export interface FieldAnalysis {
@@ -83,6 +85,8 @@ export interface FieldAnalysis {
   readonly assessable: { readonly ok: boolean; readonly reason?: LocalisedText };
   readonly differential?: DifferentialEntry[];
   readonly stages: Record<string, number>;
+  /** CPU milliseconds per stage (process CPU time: steadier than wall time on a shared machine). */
+  readonly stageCpu: Record<string, number>;
   readonly layers?: FieldLayers;
   /** Field-level facts behind the result (stain vectors, thresholds, counts). */
   readonly notes: Record<string, number | string>;
@@ -92,18 +96,37 @@ const reason = (en: string, ja: string): LocalisedText => ({ en, ja });
 
 /** Absolute floor for the segmentation threshold (summed log10 OD), above sensor noise on clean fields. */
 const MIN_THRESHOLD_OD = 0.1;
+/**
+ * Organisms scoring below this are left out of the result: the score is 0.3 × the Gram and shape
+ * margins + 0.7 × how plausible the object is as an organism in its field (see the detections stage).
+ */
+const MIN_REPORTED_SCORE = 0.45;
 /** Noise above this (summed OD) means the field has no usable signal. */
 const MAX_NOISE_OD = 0.09;
 
-function createStageTimer(): { mark: (name: string) => void; stages: Record<string, number> } {
+/**
+ * Wall time per stage, and the process's CPU time per stage: on a shared machine the CPU time is
+ * what the stage itself cost (wall time also counts the time other processes held the core).
+ */
+function createStageTimer(): {
+  mark: (name: string) => void;
+  stages: Record<string, number>;
+  stageCpu: Record<string, number>;
+} {
   const stages: Record<string, number> = {};
+  const stageCpu: Record<string, number> = {};
   let last = performance.now();
+  let lastCpu = process.cpuUsage();
   return {
     stages,
+    stageCpu,
     mark(name) {
       const now = performance.now();
+      const cpu = process.cpuUsage();
       stages[name] = Math.round((now - last) * 100) / 100;
+      stageCpu[name] = Math.round((cpu.user + cpu.system - lastCpu.user - lastCpu.system) / 10) / 100;
       last = now;
+      lastCpu = cpu;
     },
   };
 }
@@ -151,6 +174,20 @@ interface RawCell {
   readonly roundness: number;
 }
 
+/** Crystal-violet share of a sample of pixels (up to ~200). */
+function sampledStainRatio(pixels: ArrayLike<number>, probe: StainProbe): number {
+  const amounts = new Float64Array(2);
+  let cv = 0;
+  let saf = 0;
+  const step = Math.max(1, Math.floor(pixels.length / 200));
+  for (let i = 0; i < pixels.length; i += step) {
+    probe.at(pixels[i], amounts);
+    cv += Math.max(0, amounts[0]);
+    saf += Math.max(0, amounts[1]);
+  }
+  return cv / (cv + saf || 1);
+}
+
 /**
  * A fibrin or protein strand: a long, thin, pink thread. Gram-negative rods lie singly or two end to
  * end (≤ ~6.5 µm); a thin safranin-stained object reaching across 9 µm or more is not one of them.
@@ -161,16 +198,80 @@ function isStrand(pixels: Int32Array, width: number, mpp: number, probe: StainPr
   if (extentUm < 9) return false;
   const meanWidthUm = (pixels.length * mpp * mpp) / extentUm;
   if (meanWidthUm > 1.4) return false;
-  const amounts = new Float64Array(2);
-  let cv = 0;
-  let saf = 0;
-  const step = Math.max(1, Math.floor(pixels.length / 200));
-  for (let i = 0; i < pixels.length; i += step) {
-    probe.at(pixels[i], amounts);
-    cv += Math.max(0, amounts[0]);
-    saf += Math.max(0, amounts[1]);
+  return sampledStainRatio(pixels, probe) < 0.45;
+}
+
+/**
+ * Strands that wander, curl or run into a white cell or a red cell are not thin across their
+ * bounding box, but every pixel of them lies within 0.85 µm of their outline (fibrin is up to ~1.5 µm
+ * wide; the plumpest rods are 1 µm). The object is opened
+ * (distance transform: the thick parts, grown back by the same radius); what the opening removes
+ * falls into thin pieces, and thin pink pieces reaching across 9 µm are strands. Returns the object
+ * without them, or null when it holds none.
+ */
+function stripStrands(pixels: Int32Array, width: number, mpp: number, probe: StainProbe): Int32Array | null {
+  const b = boundsOf(pixels, width);
+  if (Math.hypot(b.x1 - b.x0 + 1, b.y1 - b.y0 + 1) * mpp < 9) return null;
+  const w = b.x1 - b.x0 + 3;
+  const h = b.y1 - b.y0 + 3;
+  // A thread reaching across 9 µm leaves most of its box empty; compact objects (red cells side by
+  // side, a cluster) and mostly violet ones (chains, clusters) are not worth two distance transforms.
+  if (pixels.length > 0.45 * (w - 2) * (h - 2)) return null;
+  if (sampledStainRatio(pixels, probe) >= 0.6) return null;
+  const mask = new Uint8Array(w * h);
+  const local = new Int32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) {
+    const p = pixels[i];
+    const q = (((p / width) | 0) - b.y0 + 1) * w + ((p % width) - b.x0 + 1);
+    local[i] = q;
+    mask[q] = 1;
   }
-  return cv / (cv + saf || 1) < 0.45;
+  // Red cells' pale centres are filled first: a ring of red cells is not a thread.
+  const solid = mask.slice();
+  for (let q = 0; q < solid.length; q++) solid[q] ^= 1;
+  const holes = labelComponents(solid, w, h);
+  solid.set(mask);
+  for (let k = 0; k < holes.count; k++) {
+    if (holes.x0[k] === 0 || holes.y0[k] === 0 || holes.x1[k] === w - 1 || holes.y1[k] === h - 1) continue;
+    for (let i = holes.offsets[k]; i < holes.offsets[k + 1]; i++) solid[holes.pixels[i]] = 1;
+  }
+  const radius2 = (0.85 / mpp) ** 2;
+  const inside = distanceTransform(solid, w, h);
+  // Thick pixels, then everything within the radius of one (the opening).
+  const notThick = new Uint8Array(w * h).fill(1);
+  let thickCount = 0;
+  for (let q = 0; q < inside.length; q++)
+    if (solid[q] && inside[q] > radius2) {
+      notThick[q] = 0;
+      thickCount++;
+    }
+  const near = thickCount > 0 ? distanceTransform(notThick, w, h) : null;
+  const thin = new Uint8Array(w * h);
+  let thinCount = 0;
+  for (let i = 0; i < local.length; i++) {
+    const q = local[i];
+    if (!near || near[q] > radius2) {
+      thin[q] = 1;
+      thinCount++;
+    }
+  }
+  if (thinCount < 9 / mpp) return null;
+  const parts = labelComponents(thin, w, h);
+  const drop = new Uint8Array(w * h);
+  let dropped = 0;
+  for (let k = 0; k < parts.count; k++) {
+    const extentUm = Math.hypot(parts.x1[k] - parts.x0[k] + 1, parts.y1[k] - parts.y0[k] + 1) * mpp;
+    if (extentUm < 9) continue;
+    const global = toGlobal(parts, k, w, b.x0 - 1, b.y0 - 1, width);
+    if (sampledStainRatio(global, probe) >= 0.45) continue;
+    for (let i = parts.offsets[k]; i < parts.offsets[k + 1]; i++) drop[parts.pixels[i]] = 1;
+    dropped += parts.area[k];
+  }
+  if (dropped === 0) return null;
+  const kept = new Int32Array(pixels.length - dropped);
+  let n = 0;
+  for (let i = 0; i < local.length; i++) if (!drop[local[i]]) kept[n++] = pixels[i];
+  return kept;
 }
 
 /** A filled, round, smooth disc: bounding-box fill close to an ellipse's, aspect under 1.3. */
@@ -334,6 +435,17 @@ function toBox(
   ];
 }
 
+const FINE_BUFFERS: (Float32Array | null)[] = [null, null];
+/** A reused full-resolution map (a fresh one when the caller keeps the layers). */
+function fineBuffer(slot: number, size: number, fresh: boolean | undefined): Float32Array {
+  if (fresh) return new Float32Array(size);
+  const current = FINE_BUFFERS[slot];
+  if (current && current.length === size) return current;
+  const created = new Float32Array(size);
+  FINE_BUFFERS[slot] = created;
+  return created;
+}
+
 const round = (v: number, digits = 2): number => {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
@@ -361,6 +473,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     scale: { micronsPerPixel: given, source: givenSource },
     assessable: { ok: false, reason: why },
     stages: timer.stages,
+    stageCpu: timer.stageCpu,
     notes,
   });
   // Too little field to see arrangements or a background in: under 48 pixels or 8 µm on a side.
@@ -415,8 +528,11 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     coarseMask,
   );
   const components = labelComponents(coarseMask, coarse.width, coarse.height);
-  const od = coarseStep === 1 ? coarseOd : new Float32Array(work.width * work.height);
-  const smoothed = coarseStep === 1 ? coarseSmoothed : new Float32Array(work.width * work.height);
+  // Full-resolution maps are written box by box (only around objects) and read only where written,
+  // so the two 12 MB buffers of a 2048x1536 field are kept for the next field, not reallocated.
+  const od = coarseStep === 1 ? coarseOd : fineBuffer(0, work.width * work.height, options.keepLayers);
+  const smoothed =
+    coarseStep === 1 ? coarseSmoothed : fineBuffer(1, work.width * work.height, options.keepLayers);
   timer.mark('segment');
   let covered = 0;
   for (let k = 0; k < components.count; k++) covered += components.area[k];
@@ -451,15 +567,27 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     );
 
   // Red cells, found on their own at low contrast; they also give the scale when none was given.
-  const coarseProbe = coarseStep === 1 ? probe : createStainProbe(coarse, coarseSampler, stains);
+  // A red cell is 7.5 µm across: at 0.4 µm/px it still spans some 19 pixels, so on large fields the
+  // search runs on a further halved copy (a quarter of the coarse pixels to blur, label and split).
   const coarseMpp = workMpp ? workMpp * coarseStep : null;
+  const redHalf = coarse.width * coarse.height > 400_000 && (coarseMpp === null || coarseMpp <= 0.25);
+  const redStep = coarseStep * (redHalf ? 2 : 1);
+  const red = redHalf ? downscaleWorking(coarse, 2) : coarse;
+  const redSampler = redHalf
+    ? createBackgroundSampler({ ...background, block: background.block / 2 }, red.width)
+    : coarseSampler;
+  const redOd = redHalf ? computeOpticalDensity(red, redSampler) : coarseOd;
+  const redProbe = redHalf || coarseStep !== 1 ? createStainProbe(red, redSampler, stains) : probe;
+  const redMpp = workMpp ? workMpp * redStep : null;
   const redDiscs = findRedCells(
-    coarseOd,
-    coarse.width,
-    coarse.height,
+    redOd,
+    red.width,
+    red.height,
     stains.backgroundOd + Math.max(1.5 * stains.noiseOd, 0.045),
-    coarseMpp ? 4.2 / coarseMpp : Math.max(10, Math.min(coarse.width, coarse.height) / 40),
-    coarseProbe,
+    redMpp ? 4.2 / redMpp : Math.max(10, Math.min(red.width, red.height) / 40),
+    redProbe,
+    // Smoothing over about a micrometre.
+    redMpp ? Math.max(1, Math.round(0.5 / redMpp)) : 2,
   );
   timer.mark('redCells');
 
@@ -525,11 +653,20 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       roundness,
     });
   };
-  const processRegion = (component: number, pixels: Int32Array, base: number, depth: number): void => {
+  const processRegion = (component: number, region: Int32Array, base: number, depth: number): void => {
+    let pixels = region;
     // A fibrin strand is one long thread at the detection threshold, however its density varies.
     if (depth === 0 && workMpp && isStrand(pixels, work.width, workMpp, probe)) {
       notes.strands = Number(notes.strands ?? 0) + 1;
       return;
+    }
+    if (depth === 0 && workMpp) {
+      const rest = stripStrands(pixels, work.width, workMpp, probe);
+      if (rest) {
+        notes.strands = Number(notes.strands ?? 0) + 1;
+        if (rest.length < 3) return;
+        pixels = rest;
+      }
     }
     // A robust peak: where cells overlap their densities add, and the true maximum would cut
     // the cells themselves away.
@@ -614,9 +751,14 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     for (let y = y0; y <= y1; y++) {
       for (let x = x0; x <= x1; x++) {
         const p = y * work.width + x;
+        if (!(smoothed[p] > threshold)) continue;
+        // The coarse pixel's own label in the common case; its neighbours' at the rim.
+        const own =
+          x >> 1 < coarse.width && y >> 1 < coarse.height
+            ? components.labels[(y >> 1) * coarse.width + (x >> 1)]
+            : -1;
         if (
-          smoothed[p] > threshold &&
-          coarseOwner(components.labels, coarse.width, coarse.height, x >> 1, y >> 1) === k
+          (own >= 0 ? own : coarseOwner(components.labels, coarse.width, coarse.height, x >> 1, y >> 1)) === k
         )
           local[(y - y0) * w + (x - x0)] = 1;
       }
@@ -659,7 +801,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
         .filter(
           (d) => !d.edge && d.roundness >= 0.8 && d.aspect <= 1.25 && d.stainRatio < 0.45 && d.meanOd < 0.75,
         )
-        .map((d) => d.diameterPx * coarseStep),
+        .map((d) => d.diameterPx * redStep),
     );
     if (estimate) {
       mpp = estimate.micronsPerPixel;
@@ -709,7 +851,9 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   }));
   timer.mark('classify');
 
-  // Budding yeast: a bud and its mother are one organism.
+  // Budding yeast: a bud and its mother are one organism. A small bud is narrower than the yeast
+  // threshold and reads as a violet coccus or short rod on its own; lying on its mother (same
+  // object), it is her bud.
   const yeastByComponent = new Map<number, number[]>();
   cells.forEach((c, i) => {
     if (c.cls.kind !== 'yeast') return;
@@ -717,6 +861,18 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     if (list) list.push(i);
     else yeastByComponent.set(c.measure.component, [i]);
   });
+  // …but only one or two of them: many violet cells on a "yeast" are a cluster of cocci, part of
+  // which read as one large cell.
+  const budLike = new Map<number, number[]>();
+  cells.forEach((c, i) => {
+    if (c.cls.gram !== 'positive' || (c.cls.kind !== 'coccus' && c.cls.kind !== 'rod')) return;
+    if (!yeastByComponent.has(c.measure.component)) return;
+    const list = budLike.get(c.measure.component);
+    if (list) list.push(i);
+    else budLike.set(c.measure.component, [i]);
+  });
+  for (const [component, list] of budLike)
+    if (list.length <= 2) yeastByComponent.get(component)!.push(...list);
   for (const list of yeastByComponent.values()) {
     if (list.length < 2) continue;
     list.sort((a, b) => cells[b].measure.areaPx - cells[a].measure.areaPx);
@@ -763,6 +919,30 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
         };
     }
   }
+  // Coryneforms, Listeria and Bacillus show coccoid forms, and palisades or boxcar chains that the
+  // splits cut into short pieces: in a field where Gram-positive rods are a large population, violet
+  // "cocci" no wider than those rods are read as the rods' own forms, not as a second organism.
+  const gpRods = indices((c) => c.cls.gram === 'positive' && c.cls.kind === 'rod');
+  const gpRound = indices((c) => c.cls.gram === 'positive' && c.cls.kind === 'coccus');
+  if (gpRods.length >= 10 && gpRods.length >= 0.5 * gpRound.length && gpRound.length > 0) {
+    const median = (list: number[]): number => {
+      const v = list.map((i) => cells[i].cls.widthUm).sort((a, b) => a - b);
+      return v[v.length >> 1];
+    };
+    const rodWidth = median(gpRods);
+    if (median(gpRound) <= 1.15 * rodWidth) {
+      notes.coccoidRodForms = gpRound.length;
+      for (const i of gpRound) {
+        const c = cells[i];
+        if (c.cls.widthUm > 1.3 * rodWidth) continue;
+        c.cls = {
+          ...c.cls,
+          kind: 'rod',
+          reasons: [...c.cls.reasons, "coccoid form of the field's Gram-positive rods"],
+        };
+      }
+    }
+  }
   // Cocci that touch in a group are one organism's cells: the group's majority Gram call holds for
   // each member (a few over-decolorised cells of a staphylococcal cluster stay Gram-positive).
   const cocci = indices((c) => c.cls.kind === 'coccus');
@@ -800,6 +980,19 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       }
     }
     notes.cocciEvidence = JSON.stringify(cocciReading.evidence);
+    // Staphylococci, streptococci, enterococci and pneumococci divide into pairs, chains and
+    // clusters. A "population" of violet cocci lying almost all alone is more likely crystal-violet
+    // precipitate (specks of coccal size); its lone members are doubted.
+    const { singles } = cocciReading.evidence;
+    if (singles >= 3 && singles >= 0.6 * gpc.length) {
+      notes.isolatedVioletSpecks = singles;
+      for (const i of gpc)
+        if (cells[i].arrangement === 'single')
+          cells[i].doubt = {
+            factor: 0.3,
+            reason: 'lone violet coccus in a field of lone cocci: possibly stain precipitate',
+          };
+    }
   }
   // Small Gram-negative forms are one population too: Neisseria-like beans are wider (≥ 0.6 µm)
   // than Haemophilus-like coccobacilli (0.3–0.5 µm), which a per-cell reading often confuses.
@@ -850,14 +1043,69 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   for (const i of indices((c) => c.cls.kind === 'rbc')) cells[i].morphotype = 'rbc';
   timer.mark('arrangement');
 
+  // How much each organism looks like one, read against its field (the detection's score):
+  // a smooth, filled outline; not much fainter than the rest of its morphotype; a Gram-negative not
+  // thinner than the thinnest coccobacillus, a coccobacillus not thread-like; and a morphotype that
+  // holds a real share of the field's organisms — a handful of odd objects in a field of something
+  // else is more often precipitate, a strand's fragment or a split cell than a second organism.
+  const organismCells = cells.filter((c) => c.mergedInto < 0 && c.morphotype && c.morphotype !== 'rbc');
+  const byMorphotype = new Map<MorphotypeKey, number[]>();
+  for (const c of organismCells) {
+    const list = byMorphotype.get(c.morphotype!);
+    if (list) list.push(c.measure.peakOd);
+    else byMorphotype.set(c.morphotype!, [c.measure.peakOd]);
+  }
+  const medianDensity = new Map<MorphotypeKey, number>();
+  for (const [m, list] of byMorphotype) medianDensity.set(m, list.sort((a, b) => a - b)[list.length >> 1]);
+  const clamp01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
+  const plausibility = (cell: AnalysedCell): { factor: number; doubts: string[] } => {
+    const m = cell.morphotype!;
+    const doubts: string[] = [];
+    if (m === 'rbc') return { factor: 1, doubts };
+    const part = (value: number, why: string): number => {
+      if (value < 0.75) doubts.push(why);
+      return value;
+    };
+    let f = part(
+      clamp01((cell.measure.fill - 0.6) / 0.25),
+      `ragged outline (fill ${cell.measure.fill.toFixed(2)})`,
+    );
+    if (m === 'gnr' || m === 'gncb' || m === 'gnc')
+      f *= part(clamp01((cell.cls.widthUm - 0.2) / 0.18), 'thinner than any Gram-negative organism');
+    if (m === 'gncb')
+      f *= part(clamp01((3.6 - cell.cls.aspectRatio) / 1.2), 'thread-like for a coccobacillus');
+    f *= part(
+      clamp01(cell.measure.peakOd / (0.7 * (medianDensity.get(m) ?? cell.measure.peakOd))),
+      'fainter than the rest of its morphotype',
+    );
+    const share = (byMorphotype.get(m)?.length ?? 0) / Math.max(1, organismCells.length);
+    f *= part(
+      clamp01(0.4 + (share / 0.25) * 0.6),
+      `few of its kind in this field (${Math.round(100 * share)} % of organisms)`,
+    );
+    if (cell.doubt) {
+      f *= cell.doubt.factor;
+      doubts.push(cell.doubt.reason);
+    }
+    return { factor: f, doubts };
+  };
+
   const detections: Detection[] = [];
   const reportMpp = mpp;
-  for (const cell of cells) {
+  const budsOf = new Map<number, AnalysedCell[]>();
+  for (const c of cells) {
+    if (c.mergedInto < 0) continue;
+    const list = budsOf.get(c.mergedInto);
+    if (list) list.push(c);
+    else budsOf.set(c.mergedInto, [c]);
+  }
+  for (let ci = 0; ci < cells.length; ci++) {
+    const cell = cells[ci];
     if (cell.mergedInto >= 0 || !cell.morphotype) continue;
     let m = cell.measure;
     // A budding yeast's box covers its buds.
-    const buds = cells.filter((c) => c.mergedInto >= 0 && cells[c.mergedInto] === cell);
-    if (buds.length) {
+    const buds = budsOf.get(ci);
+    if (buds) {
       m = {
         ...m,
         x0: Math.min(m.x0, ...buds.map((b) => b.measure.x0)),
@@ -867,6 +1115,13 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       };
     }
     const { cls } = cell;
+    const { factor: plausible, doubts } = plausibility(cell);
+    const score = 0.3 * (0.4 + 0.6 * cls.confidence) + 0.7 * plausible;
+    // What the engine doubts more than it believes is not reported (nor counted in the finding).
+    if (cell.morphotype !== 'rbc' && score < MIN_REPORTED_SCORE) {
+      notes.doubtfulNotReported = Number(notes.doubtfulNotReported ?? 0) + 1;
+      continue;
+    }
     const explanation: NonNullable<Detection['explanation']> & { density?: number; fill?: number } = {
       stainRatio: round(m.stainRatio, 3),
       density: round(m.peakOd, 3),
@@ -875,7 +1130,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       shape: cls.kind,
       arrangement: cell.arrangement,
       groupSize: cell.groupSize,
-      reasons: cls.reasons,
+      reasons: doubts.length ? [...cls.reasons, ...doubts.map((d) => `doubt: ${d}`)] : cls.reasons,
     };
     if (reportMpp) {
       explanation.lengthUm = round(cls.lengthUm, 2);
@@ -885,7 +1140,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     detections.push({
       box: toBox(m, factor, image.width, image.height),
       label: topLabelForMorphotype(cell.morphotype),
-      score: round(0.4 + 0.6 * cls.confidence, 3),
+      score: round(score, 3),
       morphotype: cell.morphotype,
       gram: cls.gram,
       explanation,
@@ -893,14 +1148,14 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   }
   // Faint red cells the organism threshold did not reach (those it did are already boxed).
   if (mpp) {
-    const scale = mpp * coarseStep;
+    const scale = mpp * redStep;
     const redBoxes = detections.filter((d) => d.morphotype === 'rbc').map((d) => d.box);
     for (const d of redDiscs) {
       const across = d.diameterPx * scale;
       if (d.stainRatio >= 0.45 || d.meanOd >= 0.75 || d.roundness < 0.6 || across < 4.2 || across > 10.5)
         continue;
       if (Math.max(d.x1 - d.x0 + 1, d.y1 - d.y0 + 1) * scale > 11.5) continue;
-      const k = factor * coarseStep;
+      const k = factor * redStep;
       const box: [number, number, number, number] = [
         Math.max(0, d.x0 * k),
         Math.max(0, d.y0 * k),
@@ -945,6 +1200,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     assessable: { ok: true },
     differential,
     stages: timer.stages,
+    stageCpu: timer.stageCpu,
     notes,
     ...(options.keepLayers
       ? {

@@ -198,13 +198,16 @@ export function interpolateBackgroundRow(
   outR: Float32Array,
   outG: Float32Array,
   outB: Float32Array,
+  xStart = 0,
+  xStep = 1,
 ): void {
   const { block, gridWidth: gw, gridHeight: gh, logBackground: lb } = model;
   const fy = Math.min(Math.max((y + 0.5) / block - 0.5, 0), gh - 1);
   const y0 = Math.floor(fy);
   const y1 = Math.min(gh - 1, y0 + 1);
   const ty = fy - y0;
-  for (let x = 0; x < width; x++) {
+  // Only every xStep-th column from xStart is written (sampling passes need no more).
+  for (let x = xStart; x < width; x += xStep) {
     const fx = Math.min(Math.max((x + 0.5) / block - 0.5, 0), gw - 1);
     const x0 = Math.floor(fx);
     const x1 = Math.min(gw - 1, x0 + 1);

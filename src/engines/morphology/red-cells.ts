@@ -48,24 +48,28 @@ export function boxBlur(src: Float32Array, width: number, height: number, r: num
       tmp[o + x] = acc / n;
     }
   }
-  for (let x = 0; x < width; x++) {
-    let acc = 0;
-    let n = 0;
-    for (let y = 0; y < Math.min(r, height); y++) {
-      acc += tmp[y * width + x];
+  // Vertical pass row by row with one running sum per column (memory order, not column order);
+  // the sums see the same additions in the same order as a column-by-column pass.
+  const acc = new Float64Array(width);
+  let n = 0;
+  for (let y = 0; y < Math.min(r, height); y++) {
+    const o = y * width;
+    for (let x = 0; x < width; x++) acc[x] += tmp[o + x];
+    n++;
+  }
+  for (let y = 0; y < height; y++) {
+    if (y + r < height) {
+      const o = (y + r) * width;
+      for (let x = 0; x < width; x++) acc[x] += tmp[o + x];
       n++;
     }
-    for (let y = 0; y < height; y++) {
-      if (y + r < height) {
-        acc += tmp[(y + r) * width + x];
-        n++;
-      }
-      if (y - r - 1 >= 0) {
-        acc -= tmp[(y - r - 1) * width + x];
-        n--;
-      }
-      out[y * width + x] = acc / n;
+    if (y - r - 1 >= 0) {
+      const o = (y - r - 1) * width;
+      for (let x = 0; x < width; x++) acc[x] -= tmp[o + x];
+      n--;
     }
+    const o = y * width;
+    for (let x = 0; x < width; x++) out[o + x] = acc[x] / n;
   }
   return out;
 }
@@ -84,8 +88,9 @@ export function findRedCells(
   threshold: number,
   minDiameterPx: number,
   probe: StainProbe,
+  blurRadius = 2,
 ): RedCellCandidate[] {
-  const smooth = boxBlur(od, width, height, 2);
+  const smooth = boxBlur(od, width, height, blurRadius);
   const mask = new Uint8Array(smooth.length);
   for (let i = 0; i < smooth.length; i++) mask[i] = smooth[i] > threshold ? 1 : 0;
   const comps = labelComponents(mask, width, height);

@@ -116,9 +116,41 @@ function symmetricEigen3(m: number[]): { values: number[]; vectors: Vec3[] } {
   };
 }
 
-function percentile(sorted: Float64Array | Float32Array, q: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
+/**
+ * The value at rank round(q·(n−1)) of the values, as in a sorted copy, found by selection (linear
+ * time; a typed-array sort of 60,000 samples costs several milliseconds). Reorders `values`.
+ */
+function percentile(values: Float64Array | Float32Array, q: number): number {
+  const n = values.length;
+  if (n === 0) return 0;
+  const k = Math.min(n - 1, Math.max(0, Math.round(q * (n - 1))));
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    // Hoare partition around the median of three.
+    const mid = (lo + hi) >> 1;
+    const a = values[lo];
+    const b = values[mid];
+    const c = values[hi];
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i] < pivot) i++;
+      while (values[j] > pivot) j--;
+      if (i <= j) {
+        const t = values[i];
+        values[i] = values[j];
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return values[k];
+  }
+  return values[k];
 }
 
 /**
@@ -166,25 +198,34 @@ export function estimateStains(work: WorkingImage, background: BackgroundModel):
   const lbR = new Float32Array(width);
   const lbG = new Float32Array(width);
   const lbB = new Float32Array(width);
-  const sums: number[] = [];
-  const stained: number[] = [];
+  // Typed buffers sized for every sample: no per-sample allocation.
+  const capacity = Math.ceil(height / step) * Math.ceil(width / step);
+  const sumsBuffer = new Float64Array(capacity);
+  const stained = new Float64Array(capacity * 3);
+  let count = 0;
+  let n = 0;
   for (let y = Math.floor(step / 2); y < height; y += step) {
-    interpolateBackgroundRow(background, y, width, lbR, lbG, lbB);
+    interpolateBackgroundRow(background, y, width, lbR, lbG, lbB, Math.floor(step / 2), step);
     for (let x = Math.floor(step / 2); x < width; x += step) {
       const i = (y * width + x) * 3;
       const r = lbR[x] - LOG10_LUT[rgb[i]];
       const g = lbG[x] - LOG10_LUT[rgb[i + 1]];
       const b = lbB[x] - LOG10_LUT[rgb[i + 2]];
       const s = r + g + b;
-      sums.push(s);
-      if (s > STAIN_OD_MIN && r >= -0.02 && g >= -0.02 && b >= -0.02) stained.push(r, g, b);
+      sumsBuffer[count++] = s;
+      if (s > STAIN_OD_MIN && r >= -0.02 && g >= -0.02 && b >= -0.02) {
+        stained[3 * n] = r;
+        stained[3 * n + 1] = g;
+        stained[3 * n + 2] = b;
+        n++;
+      }
     }
   }
-  const sortedSums = Float64Array.from(sums).sort();
-  const backgroundOd = percentile(sortedSums, 0.3);
+  const sums = sumsBuffer.subarray(0, count);
+  const sumSample = sums.slice();
+  const backgroundOd = percentile(sumSample, 0.3);
   // The lower tail is empty glass in any field that has some: its spread is the noise.
-  const noiseOd = Math.max(0.004, (percentile(sortedSums, 0.3) - percentile(sortedSums, 0.05)) / 1.34);
-  const n = stained.length / 3;
+  const noiseOd = Math.max(0.004, (percentile(sumSample, 0.3) - percentile(sumSample, 0.05)) / 1.34);
   const fallback = (chromaDeg: number): StainModel => ({
     crystalViolet: CRYSTAL_VIOLET_REFERENCE,
     safranin: SAFRANIN_REFERENCE,
@@ -201,14 +242,19 @@ export function estimateStains(work: WorkingImage, background: BackgroundModel):
   let m0 = 0;
   let m1 = 0;
   let m2 = 0;
+  const grey = normalise(GREY);
   for (let k = 0; k < n; k++) {
-    const v: Vec3 = [stained[3 * k], stained[3 * k + 1], stained[3 * k + 2]];
-    chroma[k] = angleBetween(v, GREY);
-    m0 += v[0];
-    m1 += v[1];
-    m2 += v[2];
+    const v0 = stained[3 * k];
+    const v1 = stained[3 * k + 1];
+    const v2 = stained[3 * k + 2];
+    // angleBetween(v, GREY), inlined.
+    const len = Math.sqrt(v0 * v0 + v1 * v1 + v2 * v2) || 1;
+    const c = (v0 / len) * grey[0] + (v1 / len) * grey[1] + (v2 / len) * grey[2];
+    chroma[k] = (Math.acos(Math.min(1, Math.max(-1, c))) * 180) / Math.PI;
+    m0 += v0;
+    m1 += v1;
+    m2 += v2;
   }
-  chroma.sort();
   const chromaDeg = percentile(chroma, 0.5);
   m0 /= n;
   m1 /= n;
@@ -234,10 +280,11 @@ export function estimateStains(work: WorkingImage, background: BackgroundModel):
   if (purpleness(e2) < 0) e2 = [-e2[0], -e2[1], -e2[2]];
   const angles = new Float64Array(n);
   for (let k = 0; k < n; k++) {
-    const v: Vec3 = [stained[3 * k], stained[3 * k + 1], stained[3 * k + 2]];
-    angles[k] = Math.atan2(dot(v, e2), dot(v, e1));
+    const v0 = stained[3 * k];
+    const v1 = stained[3 * k + 1];
+    const v2 = stained[3 * k + 2];
+    angles[k] = Math.atan2(v0 * e2[0] + v1 * e2[1] + v2 * e2[2], v0 * e1[0] + v1 * e1[1] + v2 * e1[2]);
   }
-  angles.sort();
   const toVec = (phi: number): Vec3 =>
     normalise([
       Math.cos(phi) * e1[0] + Math.sin(phi) * e2[0],
@@ -376,6 +423,13 @@ export function computeOpticalDensity(work: WorkingImage, sampler: BackgroundSam
 export interface StainProbe {
   /** Writes [crystal violet, safranin] at pixel p into out. */
   at(p: number, out: Float64Array): void;
+  /** log10 background of each channel at (x, y), written into out[0..2]. */
+  backgroundAt(x: number, y: number, out: Float64Array): void;
+  /** The image the probe reads (interleaved RGB) and its width. */
+  readonly rgb: Uint8Array;
+  readonly width: number;
+  /** Unmixing matrix, rows crystal violet, safranin, grey. */
+  readonly unmix: Float64Array;
 }
 
 export function createStainProbe(
@@ -388,6 +442,12 @@ export function createStainProbe(
   const { width, rgb } = work;
   const lut = LOG10_LUT;
   return {
+    rgb,
+    width,
+    unmix: u,
+    backgroundAt(x, y, out) {
+      sampler.at(x, y, out);
+    },
     at(p, out) {
       const x = p % width;
       const y = (p / width) | 0;

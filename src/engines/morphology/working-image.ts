@@ -47,6 +47,22 @@ export function downscaleRaster(image: RasterImage, factor: number): WorkingImag
   const w = Math.floor(image.width / factor);
   const h = Math.floor(image.height / factor);
   const out = new Uint8Array(w * h * 3);
+  if (factor === 2) {
+    // The half-resolution copy is made for every field: two rows at a time, no inner loops.
+    const src = image.data;
+    const stride = image.width * 3;
+    for (let y = 0; y < h; y++) {
+      let a = 2 * y * stride;
+      let b = a + stride;
+      let o = y * w * 3;
+      for (let x = 0; x < w; x++, a += 6, b += 6, o += 3) {
+        out[o] = (src[a] + src[a + 3] + src[b] + src[b + 3] + 2) >> 2;
+        out[o + 1] = (src[a + 1] + src[a + 4] + src[b + 1] + src[b + 4] + 2) >> 2;
+        out[o + 2] = (src[a + 2] + src[a + 5] + src[b + 2] + src[b + 5] + 2) >> 2;
+      }
+    }
+    return { width: w, height: h, factor, rgb: out };
+  }
   const acc = new Uint32Array(w * 3);
   const src = image.data;
   const rowStride = image.width * 3;

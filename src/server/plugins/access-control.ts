@@ -16,6 +16,7 @@ import { timingSafeEqual } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
 import fastifyRateLimit from '@fastify/rate-limit';
+import { Redis } from 'ioredis';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Config } from '../../config/config.schema.js';
 import { AppError } from '../../errors.js';
@@ -274,7 +275,11 @@ export async function registerAccessControl(
 
   // 4. Rate limits, keyed by the caller once known. Single-user mode has one caller on loopback.
   if (security.mode === 'multi-user') {
+    const redis = config.rateLimit.redisUrl ? connectRateLimitRedis(app, config.rateLimit.redisUrl) : null;
     await app.register(fastifyRateLimit, {
+      // Shared by every replica when configured; the sign-in throttle is shared through the
+      // database either way.
+      ...(redis ? { redis, nameSpace: 'gramscope-rl:', skipOnError: true } : {}),
       global: true,
       hook: 'onRequest',
       timeWindow: 60_000,
@@ -287,6 +292,29 @@ export async function registerAccessControl(
         }),
     });
   }
+}
+
+/**
+ * The Redis connection for shared rate limits: short timeouts and one retry, so a Redis outage
+ * costs a request milliseconds (and skips the limit) instead of hanging it.
+ */
+function connectRateLimitRedis(app: FastifyInstance, url: string): Redis {
+  const redis = new Redis(url, { connectTimeout: 500, maxRetriesPerRequest: 1, enableOfflineQueue: true });
+  let warned = false;
+  redis.on('error', (err: Error) => {
+    if (warned) return;
+    warned = true;
+    // The URL may carry a password: name the problem, not the address.
+    app.log.warn(
+      { event: 'ratelimit.redis', err: err.message },
+      'rate-limit Redis unavailable; limits skipped',
+    );
+  });
+  redis.on('ready', () => (warned = false));
+  app.addHook('onClose', async () => {
+    redis.disconnect();
+  });
+  return redis;
 }
 
 /** A structured security event: no credentials, no query strings, control characters removed. */
