@@ -10,6 +10,21 @@ import path from 'node:path';
 import { AppError } from '../errors.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
+/** Hashing 8 MB takes ~15 ms; between slices the event loop serves other requests. */
+const HASH_SLICE = 8 * 1024 * 1024;
+
+/**
+ * The sha256 of a buffer, hashed a slice at a time so a large model (hundreds of MB, most of a second
+ * to hash) never holds the event loop for long: live streams and other requests go on meanwhile.
+ */
+export async function sha256InSlices(bytes: Uint8Array): Promise<string> {
+  const hash = createHash('sha256');
+  for (let offset = 0; offset < bytes.length; offset += HASH_SLICE) {
+    if (offset > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    hash.update(bytes.subarray(offset, offset + HASH_SLICE));
+  }
+  return hash.digest('hex');
+}
 
 export class ModelFileStore {
   readonly dir: string;
@@ -32,7 +47,7 @@ export class ModelFileStore {
    * const { sha256 } = await files.put(bytes);
    */
   async put(bytes: Uint8Array): Promise<{ sha256: string; path: string; created: boolean }> {
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const sha256 = await sha256InSlices(bytes);
     const target = this.pathFor(sha256);
     await mkdir(this.dir, { recursive: true, mode: 0o750 });
     if (await this.exists(sha256)) return { sha256, path: target, created: false };
