@@ -264,7 +264,12 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
         `${base}/original.png`,
       ]),
     );
-    for (const href of hrefs) expect((await fetch(`${server.url}${href}`)).status, href).toBe(200);
+    for (const href of hrefs) {
+      const res = await fetch(`${server.url}${href}`);
+      // Read each body: an unread response keeps its connection busy and the server from closing.
+      expect((await res.arrayBuffer()).byteLength, href).toBeGreaterThan(0);
+      expect(res.status, href).toBe(200);
+    }
     await saveScreenshot(page, 'analysis');
     expect(browser.errors).toEqual([]);
   });
@@ -427,6 +432,7 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
     await days.fill('60');
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.getByTestId('retention-source').textContent()).toContain('set by');
+    expect(await page.getByTestId('retention-done').textContent()).toBe('Saved.');
     expect((await api<{ imagesDays: number }>('/api/v1/settings/retention')).imagesDays).toBe(60);
     // At 60 days the 40-day-old image stays; back at the configured 30 it is deleted.
     await page.getByTestId('retention-purge').click();
@@ -440,6 +446,12 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
       .toContain('by an administrator');
     await saveScreenshot(page, 'admin-retention');
     expect(await auditAccessibility(page)).toEqual([]);
+    await page.getByTestId('language').selectOption('ja');
+    await page.getByLabel('元画像の保存期間').waitFor();
+    expect(await page.getByTestId('retention-done').textContent()).toBe('1 枚の画像を削除しました。');
+    expect(await page.getByTestId('retention-kept').textContent()).toContain('監査ログ');
+    await saveScreenshot(page, 'admin-retention-ja');
+    await page.getByTestId('language').selectOption('en');
 
     await page.goto(`${server.url}/#/analyses/${aged.id}`);
     await page.getByTestId('result').waitFor();
@@ -450,6 +462,9 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
 
     await page.goto(`${server.url}/#/data-handling`);
     const about = await api<{ storage: { retainImages: boolean } }>('/api/v1/about');
+    const handling = (await page.getByTestId('data-handling').textContent())!;
+    expect(handling).toContain('Retained images are kept in the server’s data directory.');
+    expect(handling).not.toContain('aes-256-gcm storage');
     expect(await page.getByTestId('data-retention').textContent()).toContain(
       'Original images: 30 days, then deleted',
     );

@@ -129,6 +129,7 @@ export const ja: Messages = {
     toggleNone: 'なし',
     showBoxText: 'ボックスの説明',
     boxTitle: '{{label}} {{score}}',
+    modelCardLink: 'モデルカード：学習データ・使用目的・検証',
     imageNotRetained:
       'サーバーに画像が保存されていないため、同じ大きさの空白の視野にボックスを描いています。',
     imagePurged:
@@ -387,7 +388,7 @@ export const ja: Messages = {
     limits: '受け付ける画像は {{mb}} MB・{{mpx}} メガピクセルまでです。',
     sqlite: 'サーバーのデータディレクトリ内の SQLite データベースファイル。',
     postgresql: 'PostgreSQL データベース。',
-    objectStore: '保存する画像は {{location}} ストレージに置かれます。',
+    s3Storage: '保存する画像は施設の S3 互換オブジェクトストレージに置かれます。',
     localFiles: '保存する画像はサーバーのデータディレクトリに置かれます。',
     keepAnalyses: '解析結果・ボックス・レビュー：{{period}}。',
     keepImages: '元画像：{{period}}。',
