@@ -97,10 +97,15 @@ export async function createAppContext(
   });
   let engines: EngineRegistry;
   // A model change drops the cached engine so the next request loads the newly active model.
-  const models = createModelRegistry(config, store, async (engine, id) => {
-    await engines.evict(engine);
-    await engines.evict(engine, id);
-  });
+  const models = createModelRegistry(
+    config,
+    store,
+    async (engine, id) => {
+      await engines.evict(engine);
+      await engines.evict(engine, id);
+    },
+    blobs,
+  );
   // ONNX engines stay inline: their inference already runs in their own worker threads.
   const onnxEngines = options.engines ? [] : createOnnxEngineDescriptors(models, config);
   let security: SecurityService;
