@@ -8,15 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AnalysisResult } from '../../src/domain/analysis-result.js';
 import { buildConstantDetector } from '../../src/models/builder/exact-models.js';
 import { LABELS, MORPHOTYPES, NO_ORGANISMS, isLabelKey } from '../../src/domain/taxonomy.js';
 import {
-  HAS_CHROMIUM,
-  NO_CHROMIUM_MESSAGE,
   auditAccessibility,
-  ensureWebBuild,
+  describeInChromium,
   launchBrowser,
   saveScreenshot,
   startServer,
@@ -25,9 +23,7 @@ import {
   type TestServer,
 } from './support/browser.js';
 
-if (!HAS_CHROMIUM) console.warn(NO_CHROMIUM_MESSAGE);
-
-describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
+describeInChromium('web app in Chromium', () => {
   let server: TestServer;
   let browser: Browser;
   let dir: string;
@@ -46,7 +42,6 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
       await writeSynthField(file, { seed: plan.seed, width: 1024, height: 768, labels: plan.labels });
       fields.push(file);
     }
-    await ensureWebBuild();
     // Images retained (encrypted), so History shows the stored original and retention has work to do.
     server = await startServer({
       'storage.retainImages': true,
