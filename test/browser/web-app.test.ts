@@ -457,9 +457,12 @@ describeInChromium('web app in Chromium', () => {
 
     await page.goto(`${server.url}/#/data-handling`);
     const about = await api<{ storage: { retainImages: boolean } }>('/api/v1/about');
-    const handling = (await page.getByTestId('data-handling').textContent())!;
-    expect(handling).toContain('Retained images are kept in the server’s data directory.');
-    expect(handling).not.toContain('aes-256-gcm storage');
+    // The page says "Loading…" until /about answers: wait for the text rather than read it once.
+    const handling = page.getByTestId('data-handling');
+    await expect
+      .poll(() => handling.textContent())
+      .toContain('Retained images are kept in the server’s data directory.');
+    expect(await handling.textContent()).not.toContain('aes-256-gcm storage');
     expect(await page.getByTestId('data-retention').textContent()).toContain(
       'Original images: 30 days, then deleted',
     );
