@@ -229,6 +229,13 @@ describe('Knative Service (scale to zero)', () => {
   it('sets the secure pod defaults explicitly', () => {
     expectHardened('Knative Service/gramscope', service.spec.template.spec);
   });
+
+  it('leaves the readiness period unset, so a pod woken from zero is probed every 50 ms', () => {
+    // knative.dev/serving pkg/queue/readiness: aggressive probing only when periodSeconds is 0.
+    const [container] = service.spec.template.spec.containers;
+    expect(container.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(container.readinessProbe.periodSeconds ?? 0).toBe(0);
+  });
 });
 
 describe('Amazon ECS task definition', () => {

@@ -26,6 +26,7 @@ import {
   type TestPerson,
 } from '../support/security.js';
 import { fieldResult } from '../support/stored-analyses.js';
+import { readPdf } from '../support/report-fixtures.js';
 
 const DAY = 86_400_000;
 const KEY = `k1:${randomBytes(32).toString('base64')}`;
@@ -172,6 +173,13 @@ describe.each(DIALECTS)('image retention with $name', ({ name, create }) => {
     expect(oldView.detections).toEqual(old.detections);
     expect(oldView.summary.finding).toEqual(old.summary.finding);
     expect(oldView.storedImage).toMatchObject({ status: 'purged', purgedAt: expect.any(String) });
+    const json = (await get(`/api/v1/analyses/${old.id}/report.json`, viewer)).json();
+    expect(json.fields[0]).toMatchObject({
+      imageRetained: false,
+      imagePurgedAt: oldView.storedImage.purgedAt,
+    });
+    const pdf = await get(`/api/v1/analyses/${old.id}/report.pdf`, viewer);
+    expect((await readPdf(pdf.rawPayload)).text).toContain('deleted at the end of their retention period');
     const gone = await get(`/api/v1/analyses/${old.id}/original.png`, viewer);
     expect(gone.statusCode).toBe(404);
     expect(gone.json().code).toBe('ERR_IMAGE_PURGED');
