@@ -8,15 +8,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AnalysisResult } from '../../src/domain/analysis-result.js';
 import { buildConstantDetector } from '../../src/models/builder/exact-models.js';
 import { LABELS, MORPHOTYPES, NO_ORGANISMS, isLabelKey } from '../../src/domain/taxonomy.js';
 import {
-  HAS_CHROMIUM,
-  NO_CHROMIUM_MESSAGE,
   auditAccessibility,
-  ensureWebBuild,
+  describeInChromium,
   launchBrowser,
   saveScreenshot,
   startServer,
@@ -25,9 +23,7 @@ import {
   type TestServer,
 } from './support/browser.js';
 
-if (!HAS_CHROMIUM) console.warn(NO_CHROMIUM_MESSAGE);
-
-describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
+describeInChromium('web app in Chromium', () => {
   let server: TestServer;
   let browser: Browser;
   let dir: string;
@@ -46,7 +42,6 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
       await writeSynthField(file, { seed: plan.seed, width: 1024, height: 768, labels: plan.labels });
       fields.push(file);
     }
-    await ensureWebBuild();
     // Images retained (encrypted), so History shows the stored original and retention has work to do.
     server = await startServer({
       'storage.retainImages': true,
@@ -503,9 +498,12 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
 
     await page.goto(`${server.url}/#/data-handling`);
     const about = await api<{ storage: { retainImages: boolean } }>('/api/v1/about');
-    const handling = (await page.getByTestId('data-handling').textContent())!;
-    expect(handling).toContain('Retained images are kept in the server’s data directory.');
-    expect(handling).not.toContain('aes-256-gcm storage');
+    // The page says "Loading…" until /about answers: wait for the text rather than read it once.
+    const handling = page.getByTestId('data-handling');
+    await expect
+      .poll(() => handling.textContent())
+      .toContain('Retained images are kept in the server’s data directory.');
+    expect(await handling.textContent()).not.toContain('aes-256-gcm storage');
     expect(await page.getByTestId('data-retention').textContent()).toContain(
       'Original images: 30 days, then deleted',
     );
