@@ -4,8 +4,8 @@
  * review; the administration screens. Screenshots of each screen go to docs/screenshots when
  * UPDATE_SCREENSHOTS=1 (npm run screenshots).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -381,6 +381,47 @@ describeInChromium('web app in Chromium', () => {
     expect(await page.getByTestId('engine').first().textContent()).toContain(engines.items[0].name);
     await saveScreenshot(page, 'models');
     expect(await auditAccessibility(page)).toEqual([]);
+
+    // The local user (an admin in single-user mode) uploads a second detector with a labels file;
+    // the browser sends the file's sha256, which the server checks.
+    const second = buildConstantDetector({
+      layout: 'yolov8',
+      classes: ['a', 'b'],
+      rows: [[16, 16, 8, 8, 0.9, 0.1]],
+      inputWidth: 32,
+      inputHeight: 32,
+    });
+    await writeFile(path.join(dir, 'second.onnx'), second.bytes);
+    await writeFile(path.join(dir, 'classes.txt'), 'E. coli\nmystery rod\n');
+    await page.locator('.model-upload summary').click();
+    const upload = page.locator('form.model-upload-form');
+    await upload.locator('input[name=model]').setInputFiles(path.join(dir, 'second.onnx'));
+    await upload.locator('input[name=labels]').setInputFiles(path.join(dir, 'classes.txt'));
+    await upload.getByLabel('Name').fill('Second detector');
+    await upload.getByLabel('Version').fill('2');
+    expect(await auditAccessibility(page)).toEqual([]);
+    await upload.getByRole('button', { name: 'Upload a model' }).click();
+    await expect.poll(() => page.getByTestId('model').count()).toBe(2);
+    type Listed = { items: { id: string; active: boolean; sha256: string; unmappedLabels: string[] }[] };
+    const models = async () => (await api<Listed>('/api/v1/models')).items;
+    const activeIds = async () => (await models()).filter((m) => m.active).map((m) => m.id);
+    const uploaded = (await models()).find((m) => m.id === 'second-detector-2');
+    expect(uploaded).toMatchObject({
+      active: false,
+      sha256: createHash('sha256').update(second.bytes).digest('hex'),
+      unmappedLabels: ['mystery rod'],
+    });
+    expect(await page.locator('.model-upload [role=status]').textContent()).toContain('second-detector-2');
+
+    // Activate it from its card, roll back, deactivate, and activate the first again.
+    await page.getByTestId('model').nth(1).getByRole('button', { name: 'Activate' }).click();
+    await expect.poll(activeIds).toEqual(['second-detector-2']);
+    await page.getByRole('button', { name: 'Roll back: onnx-detector' }).click();
+    await expect.poll(activeIds).toEqual(['det-demo']);
+    await page.getByTestId('model').first().getByRole('button', { name: 'Deactivate' }).click();
+    await expect.poll(activeIds).toEqual([]);
+    await page.getByTestId('model').first().getByRole('button', { name: 'Activate' }).click();
+    await expect.poll(activeIds).toEqual(['det-demo']);
 
     await page.goto(`${server.url}/#/admin/profiles`);
     const profiles = await api<{ items: { name: string }[] }>('/api/v1/profiles');
