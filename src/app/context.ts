@@ -97,10 +97,15 @@ export async function createAppContext(
   });
   let engines: EngineRegistry;
   // A model change drops the cached engine so the next request loads the newly active model.
-  const models = createModelRegistry(config, store, async (engine, id) => {
-    await engines.evict(engine);
-    await engines.evict(engine, id);
-  });
+  const models = createModelRegistry(
+    config,
+    store,
+    async (engine, id) => {
+      await engines.evict(engine);
+      await engines.evict(engine, id);
+    },
+    blobs,
+  );
   // ONNX engines stay inline: their inference already runs in their own worker threads.
   const onnxEngines = options.engines ? [] : createOnnxEngineDescriptors(models, config);
   let security: SecurityService;
@@ -125,6 +130,9 @@ export async function createAppContext(
       engineModules: modules,
       preload: config.analysis.defaultEngine,
       workerMemoryMb: config.analysis.workerMemoryMb,
+      ...(config.analysis.workerIdleSeconds > 0
+        ? { idleTimeoutMs: config.analysis.workerIdleSeconds * 1000 }
+        : {}),
     });
     const descriptors = await loadEngineDescriptors(modules);
     engines = createEngineRegistry([...descriptors.map((d) => pool!.wrap(d)), ...onnxEngines]);

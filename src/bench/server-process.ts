@@ -7,6 +7,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../app/paths.js';
 
+/**
+ * glibc allocator settings of the container image (deploy/Dockerfile, checked by a test), so the
+ * benchmarked server allocates as a deployed one does; both only take effect at process start.
+ */
+export const IMAGE_MALLOC_ENV: Readonly<Record<string, string>> = {
+  MALLOC_ARENA_MAX: '2',
+  MALLOC_MMAP_THRESHOLD_: '1048576',
+};
+
 export interface BenchServer {
   child: ChildProcess;
   url: string;
@@ -14,6 +23,8 @@ export interface BenchServer {
   readyMs: number;
   startedAt: number;
   rssMb: () => number;
+  /** CPU milliseconds the server process has used so far, all threads (user + system). */
+  cpuMs: () => number;
   stop(): Promise<number | null>;
 }
 
@@ -21,6 +32,14 @@ export function readRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
   return kb / 1024;
+}
+
+/** CPU time of a process, all its threads, from /proc (clock ticks are 1/100 s on Linux). */
+export function readCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which may itself contain spaces or parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 export async function startBenchServer(
@@ -36,6 +55,7 @@ export async function startBenchServer(
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '/tmp',
         GRAMSCOPE_LOG_LEVEL: 'warn',
+        ...IMAGE_MALLOC_ENV,
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,6 +88,7 @@ export async function startBenchServer(
     readyMs,
     startedAt,
     rssMb: () => readRssMb(child.pid!),
+    cpuMs: () => readCpuMs(child.pid!),
     async stop() {
       if (child.exitCode !== null) return child.exitCode;
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -63,6 +63,8 @@ export const ConfigSchema = Type.Object({
     threads: Type.Boolean(),
     /** Heap limit of each worker thread, in MiB. */
     workerMemoryMb: Type.Integer({ minimum: 64, maximum: 65_536 }),
+    /** Seconds a worker beyond the first may stay idle before it exits; 0 keeps them all. */
+    workerIdleSeconds: Type.Integer({ minimum: 0, maximum: 86_400 }),
   }),
   live: Type.Object({
     /** Largest accepted live frame, in bytes. */
@@ -466,6 +468,14 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'integer',
     default: 1024,
     description: 'Heap limit of each analysis worker thread, in MiB.',
+  },
+  {
+    path: 'analysis.workerIdleSeconds',
+    env: 'GRAMSCOPE_WORKER_IDLE_SECONDS',
+    kind: 'integer',
+    default: 300,
+    description:
+      'Seconds an analysis worker thread beyond the first may stay idle before it exits and returns its memory (it restarts when two analyses overlap again); 0 keeps every worker for the life of the process.',
   },
   {
     path: 'live.maxFrameBytes',

@@ -228,6 +228,8 @@ export class ModelRegistryService implements ModelResolver {
       };
       if (!Value.Check(ModelCardSchema, card)) throw validationError('Model card', ModelCardSchema, card);
       if (engine === 'onnx-crop-classifier') checkBackgroundClass(card);
+      // Shared before the card exists, so every replica that sees the card can fetch the file.
+      await this.#deps.files.publish(stored.sha256, bytes);
       await this.#deps.repository.insert(card);
     } catch (err) {
       // Only a file this add created goes; one already referenced by another card stays.
@@ -351,6 +353,7 @@ export class ModelRegistryService implements ModelResolver {
   }
 
   async #assertIntact(card: ModelCard): Promise<void> {
+    await this.#deps.files.ensureLocal(card.sha256);
     const actual = await this.#deps.files.hash(card.sha256);
     if (actual === card.sha256) return;
     throw new AppError(
@@ -383,7 +386,7 @@ export class ModelRegistryService implements ModelResolver {
         `Model "${entry.card.id}" is for ${entry.card.engine}, not ${engine}`,
       );
     }
-    return { card: entry.card, filePath: this.#deps.files.pathFor(entry.card.sha256) };
+    return { card: entry.card, filePath: await this.#deps.files.ensureLocal(entry.card.sha256) };
   }
 }
 

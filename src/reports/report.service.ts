@@ -34,6 +34,8 @@ export interface ReportJson {
     status: string;
     revision: number;
     imageRetained: boolean;
+    /** When the retained image was deleted at the end of its retention period; null otherwise. */
+    imagePurgedAt: string | null;
     /** The engine's result exactly as stored. */
     analysis: ReportModel['fields'][number]['stored']['result'];
     /** The detections and summary after review. */
@@ -125,6 +127,7 @@ export class ReportService {
         status: f.status,
         revision: f.revision,
         imageRetained: f.stored.imageKey !== null,
+        imagePurgedAt: f.stored.imagePurgedAt,
         analysis: f.stored.result,
         reviewed: { detections: f.detections, summary: f.summary },
         changes: f.changes,

@@ -17,7 +17,7 @@ import type {
 } from '../domain/specimen.js';
 import { AppError } from '../errors.js';
 import { storedImageOf, type AnalysesRepository } from '../store/analyses.repository.js';
-import type { ReviewsRepository } from '../store/reviews.repository.js';
+import type { NewReviewRevision, ReviewsRepository } from '../store/reviews.repository.js';
 import type { SpecimensRepository } from '../store/specimens.repository.js';
 import { fieldState } from './specimen.service.js';
 
@@ -132,17 +132,23 @@ export class ReviewService {
       );
     const at = this.#now().toISOString();
     let revision = latest;
-    if (request.detections) {
-      const applied = applyCorrections(stored.result, request.detections);
-      revision += 1;
-      await this.deps.reviews.append({
+    // Each step is the next revision of this field, by this reviewer, at one shared time.
+    const appendRevision = (
+      step: Pick<NewReviewRevision, 'action' | 'detections' | 'summary' | 'changes' | 'comment'>,
+    ) =>
+      this.deps.reviews.append({
         analysisId,
         specimenId,
-        revision,
-        action: 'correction',
+        revision: ++revision,
         reviewer: { id: reviewer.id, name: reviewer.name },
         secondFactor: reviewer.assurance,
         at,
+        ...step,
+      });
+    if (request.detections) {
+      const applied = applyCorrections(stored.result, request.detections);
+      await appendRevision({
+        action: 'correction',
         detections: applied.detections,
         summary: applied.summary,
         changes: applied.changes,
@@ -150,15 +156,8 @@ export class ReviewService {
       });
     }
     if (request.signOff) {
-      revision += 1;
-      await this.deps.reviews.append({
-        analysisId,
-        specimenId,
-        revision,
+      await appendRevision({
         action: 'sign-off',
-        reviewer: { id: reviewer.id, name: reviewer.name },
-        secondFactor: reviewer.assurance,
-        at,
         detections: null,
         summary: null,
         changes: null,

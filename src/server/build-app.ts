@@ -67,6 +67,9 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   app.decorate('live', new LiveHub());
   app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    // Its response serializers compile while the handler works, not when the answer is ready.
+    if (schemas.pending() > 0 && request.routeOptions.url)
+      schemas.prepare(String(request.routeOptions.method), request.routeOptions.url);
     done();
   });
 

@@ -8,6 +8,9 @@
  *
  * A schema that does not compile would now fail at its first request instead of at start, so
  * `compileAll()` compiles everything still pending: the test suite calls it for the whole app.
+ * When a request arrives, its route's response serializers compile on the next turn of the event
+ * loop (`prepare()`), i.e. while the handler awaits its work (an analysis in a worker thread), not
+ * after it, when the answer is waiting to be written.
  */
 import { createRequire } from 'node:module';
 import type { FastifyServerOptions } from 'fastify';
@@ -52,29 +55,36 @@ export interface LazySchemaCompilers {
   compilersFactory: CompilersFactory;
   /** Compiles every schema not compiled yet; throws the first compilation error. */
   compileAll(): void;
+  /** Compiles the pending schemas of one route on the next turn of the event loop. */
+  prepare(method: string, url: string): void;
   /** Schemas registered but not compiled yet. */
   pending(): number;
 }
 
 export function lazySchemaCompilers(): LazySchemaCompilers {
   const pending = new Set<() => unknown>();
-  const once = <T>(build: () => T): (() => T) => {
+  const byRoute = new Map<string, Set<() => unknown>>();
+  const routeKey = (method: string | undefined, url: string | undefined): string => `${method} ${url}`;
+  const once = <T>(route: RouteSchemaDefinition, build: () => T): (() => T) => {
     let built: { value: T } | undefined;
+    const key = routeKey(route.method, route.url);
     const get = (): T => {
       if (!built) {
         built = { value: build() };
         pending.delete(get);
+        byRoute.get(key)?.delete(get);
       }
       return built.value;
     };
     pending.add(get);
+    byRoute.set(key, (byRoute.get(key) ?? new Set()).add(get));
     return get;
   };
 
   const buildValidator: ValidatorBuilder = (externalSchemas, options) => {
     let compiler: ValidatorCompiler | undefined;
     return (route) => {
-      const validate = once(() => (compiler ??= validatorBuilder()(externalSchemas, options))(route));
+      const validate = once(route, () => (compiler ??= validatorBuilder()(externalSchemas, options))(route));
       const lazy: ValidateFunction = (data, dataCtx) => {
         const fn = validate();
         const result = fn(data, dataCtx);
@@ -92,7 +102,9 @@ export function lazySchemaCompilers(): LazySchemaCompilers {
   const buildSerializer: SerializerBuilder = (externalSchemas, options) => {
     let compiler: SerializerCompiler | undefined;
     return (route) => {
-      const serialize = once(() => (compiler ??= serializerBuilder()(externalSchemas, options))(route));
+      const serialize = once(route, () =>
+        (compiler ??= serializerBuilder()(externalSchemas, options))(route),
+      );
       return (data) => serialize()(data);
     };
   };
@@ -102,6 +114,19 @@ export function lazySchemaCompilers(): LazySchemaCompilers {
     compilersFactory: { buildValidator, buildSerializer } as unknown as CompilersFactory,
     compileAll() {
       for (const compile of [...pending]) compile();
+    },
+    prepare(method, url) {
+      const waiting = byRoute.get(routeKey(method, url));
+      if (!waiting?.size) return;
+      setImmediate(() => {
+        // A schema that does not compile fails its request the same way when it is used.
+        for (const compile of [...waiting])
+          try {
+            compile();
+          } catch {
+            waiting.delete(compile);
+          }
+      });
     },
     pending: () => pending.size,
   };

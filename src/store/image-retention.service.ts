@@ -92,8 +92,9 @@ export class ImageRetentionService {
   }
 
   /**
-   * Deletes retained images older than the period and writes one audit entry for the run. Runs do
-   * not overlap within a process; across replicas the guarded update counts each image once.
+   * Deletes retained images older than the period and writes one audit entry for the run (for a
+   * scheduled run, only when it deleted or failed to delete something). Runs do not overlap within
+   * a process; across replicas the guarded update counts each image once.
    */
   purge(trigger: PurgeTrigger, actor: AuditEvent['actor'] = null): Promise<PurgeReport> {
     if (this.#running) return this.#running;
@@ -142,8 +143,12 @@ export class ImageRetentionService {
       }
     }
     report.durationMs = this.deps.clock.now() - started;
-    // Runs with nothing to do when images are kept forever are not audited (no purge happened).
-    if (days > 0 || trigger !== 'schedule') {
+    // Every run by a person is audited. A scheduled run is audited when it deleted or failed to
+    // delete something: an hourly "nothing was due" entry from each replica (24 a day on every
+    // installation, most of which retain no images) would bury the entries people need to read.
+    // The last run is recorded either way, so the settings show that the schedule is alive.
+    const acted = report.purged > 0 || report.failed > 0 || failure !== null;
+    if (trigger !== 'schedule' || acted) {
       await this.deps.audit.record({
         action: 'retention.purge',
         outcome: failure || report.failed > 0 ? 'failure' : 'success',
@@ -158,8 +163,9 @@ export class ImageRetentionService {
           ...(failure ? { error: failure instanceof Error ? failure.name : 'error' } : {}),
         },
       });
-      await this.deps.settings.set(LAST_PURGE_SETTING, report, report.at, null);
     }
+    if (days > 0 || trigger !== 'schedule')
+      await this.deps.settings.set(LAST_PURGE_SETTING, report, report.at, null);
     if (failure) throw failure instanceof Error ? failure : new Error('purge failed');
     return report;
   }

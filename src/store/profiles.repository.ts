@@ -35,6 +35,22 @@ const toProfile = (r: ProfilesTable): CalibrationProfile => ({
   updatedAt: r.updated_at,
 });
 
+/** The row of a new profile: a fresh id, created and updated now. */
+const newProfileRow = (input: ProfileInput, now: Date): ProfilesTable => {
+  const stamp = now.toISOString();
+  return {
+    id: randomUUID(),
+    name: input.name,
+    microscope: input.microscope,
+    camera: input.camera,
+    objective: input.objective,
+    microns_per_pixel: input.micronsPerPixel,
+    notes: input.notes ?? '',
+    created_at: stamp,
+    updated_at: stamp,
+  };
+};
+
 export class ProfilesRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -56,18 +72,7 @@ export class ProfilesRepository {
   async create(input: ProfileInput, now = new Date()): Promise<CalibrationProfile> {
     if (await this.find(input.name))
       throw new AppError('ERR_CONFLICT', `A profile named "${input.name}" exists`);
-    const stamp = now.toISOString();
-    const row: ProfilesTable = {
-      id: randomUUID(),
-      name: input.name,
-      microscope: input.microscope,
-      camera: input.camera,
-      objective: input.objective,
-      microns_per_pixel: input.micronsPerPixel,
-      notes: input.notes ?? '',
-      created_at: stamp,
-      updated_at: stamp,
-    };
+    const row = newProfileRow(input, now);
     await this.db.insertInto('profiles').values(row).execute();
     return toProfile(row);
   }
@@ -77,20 +82,9 @@ export class ProfilesRepository {
     const existing = await this.find(input.name);
     if (existing) return existing;
     // Replicas starting together on one database race here: the loser's insert does nothing.
-    const stamp = now.toISOString();
     await this.db
       .insertInto('profiles')
-      .values({
-        id: randomUUID(),
-        name: input.name,
-        microscope: input.microscope,
-        camera: input.camera,
-        objective: input.objective,
-        microns_per_pixel: input.micronsPerPixel,
-        notes: input.notes ?? '',
-        created_at: stamp,
-        updated_at: stamp,
-      })
+      .values(newProfileRow(input, now))
       .onConflict((oc) => oc.column('name').doNothing())
       .execute();
     return (await this.find(input.name))!;

@@ -91,4 +91,30 @@ describe('inference pool (engines on worker threads)', () => {
     expect((plain as Error).message).toBe('the broken engine broke');
     await expect(pool.describe('nope', null)).rejects.toMatchObject({ code: 'ERR_ENGINE_UNKNOWN' });
   });
+
+  it('starts one worker, adds one when jobs overlap, and lets the extra one go when idle', async () => {
+    const small = new InferencePool({
+      threads: 2,
+      engineModules: [TEST_ENGINE_MODULE],
+      workerMemoryMb: 128,
+      idleTimeoutMs: 2000,
+    });
+    try {
+      await small.describe('spin', null);
+      expect(small.stats().workers).toBe(1);
+      const [a, b] = await Promise.all([
+        small.runEngine('spin', null, createRaster(200, 1), options),
+        small.runEngine('spin', null, createRaster(200, 1), options),
+      ]);
+      expect(a.stages?.thread).not.toBe(b.stages?.thread);
+      expect(small.stats().workers).toBe(2);
+      const deadline = Date.now() + 10_000;
+      while (small.stats().workers > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(small.stats().workers).toBe(1);
+      // The one kept is warm and still serves.
+      expect((await small.runEngine('spin', null, createRaster(10, 1), options)).detections).toHaveLength(1);
+    } finally {
+      await small.destroy();
+    }
+  });
 });

@@ -38,6 +38,7 @@ describe('import rules (docs/architecture.md)', () => {
     const lazy = [
       '@aws-sdk/client-s3',
       'pg',
+      'ioredis',
       'pdfkit',
       'onnxruntime-node',
       'onnxruntime-web',

@@ -6,13 +6,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { renderField } from '../../src/datasets/synth/index.js';
 import {
-  HAS_CHROMIUM,
-  NO_CHROMIUM_MESSAGE,
   auditAccessibility,
-  ensureWebBuild,
+  describeInChromium,
   launchBrowser,
   saveScreenshot,
   startServer,
@@ -21,8 +19,6 @@ import {
   type TestServer,
 } from './support/browser.js';
 
-if (!HAS_CHROMIUM) console.warn(NO_CHROMIUM_MESSAGE);
-
 /** The parts of an HTMLVideoElement read here (the test tsconfig has no DOM library). */
 interface VideoState {
   videoWidth: number;
@@ -30,7 +26,7 @@ interface VideoState {
   currentTime: number;
 }
 
-describe.runIf(HAS_CHROMIUM)('live mode in Chromium with a fake camera', () => {
+describeInChromium('live mode in Chromium with a fake camera', () => {
   let server: TestServer;
   let browser: Browser;
   let dir: string;
@@ -40,7 +36,6 @@ describe.runIf(HAS_CHROMIUM)('live mode in Chromium with a fake camera', () => {
     const clip = path.join(dir, 'field.y4m');
     const field = renderField({ seed: 11, width: 640, height: 480, labels: ['s_aureus', 'rbc'] });
     await writeY4m(clip, field.raster, 8, 10);
-    await ensureWebBuild();
     server = await startServer();
     browser = await launchBrowser({
       args: [

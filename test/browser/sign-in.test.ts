@@ -6,14 +6,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { hashPassword } from '../../src/security/passwords.js';
 import { createRecoveryCodes, createTotpSecret, generateTotp } from '../../src/security/totp.js';
 import {
-  HAS_CHROMIUM,
-  NO_CHROMIUM_MESSAGE,
   auditAccessibility,
-  ensureWebBuild,
+  describeInChromium,
   launchBrowser,
   saveScreenshot,
   startServer,
@@ -22,11 +20,9 @@ import {
   type TestServer,
 } from './support/browser.js';
 
-if (!HAS_CHROMIUM) console.warn(NO_CHROMIUM_MESSAGE);
-
 const PASSWORD = 'plum-orchard-lantern-42';
 
-describe.runIf(HAS_CHROMIUM)('sign-in, roles and administration in Chromium', () => {
+describeInChromium('sign-in, roles and administration in Chromium', () => {
   let server: TestServer;
   let dir: string;
   let adminSecret: string;
@@ -44,7 +40,6 @@ describe.runIf(HAS_CHROMIUM)('sign-in, roles and administration in Chromium', ()
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'gramscope-signin-'));
-    await ensureWebBuild();
     server = await startServer({
       'auth.localAccounts': true,
       'audit.key': 'browser-test-audit-key-0123456789abcdef',

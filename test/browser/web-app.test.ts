@@ -4,19 +4,17 @@
  * review; the administration screens. Screenshots of each screen go to docs/screenshots when
  * UPDATE_SCREENSHOTS=1 (npm run screenshots).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AnalysisResult } from '../../src/domain/analysis-result.js';
 import { buildConstantDetector } from '../../src/models/builder/exact-models.js';
 import { LABELS, MORPHOTYPES, NO_ORGANISMS, isLabelKey } from '../../src/domain/taxonomy.js';
 import {
-  HAS_CHROMIUM,
-  NO_CHROMIUM_MESSAGE,
   auditAccessibility,
-  ensureWebBuild,
+  describeInChromium,
   launchBrowser,
   saveScreenshot,
   startServer,
@@ -25,9 +23,7 @@ import {
   type TestServer,
 } from './support/browser.js';
 
-if (!HAS_CHROMIUM) console.warn(NO_CHROMIUM_MESSAGE);
-
-describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
+describeInChromium('web app in Chromium', () => {
   let server: TestServer;
   let browser: Browser;
   let dir: string;
@@ -46,7 +42,6 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
       await writeSynthField(file, { seed: plan.seed, width: 1024, height: 768, labels: plan.labels });
       fields.push(file);
     }
-    await ensureWebBuild();
     // Images retained (encrypted), so History shows the stored original and retention has work to do.
     server = await startServer({
       'storage.retainImages': true,
@@ -264,7 +259,12 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
         `${base}/original.png`,
       ]),
     );
-    for (const href of hrefs) expect((await fetch(`${server.url}${href}`)).status, href).toBe(200);
+    for (const href of hrefs) {
+      const res = await fetch(`${server.url}${href}`);
+      // Read each body: an unread response keeps its connection busy and the server from closing.
+      expect((await res.arrayBuffer()).byteLength, href).toBeGreaterThan(0);
+      expect(res.status, href).toBe(200);
+    }
     await saveScreenshot(page, 'analysis');
     expect(browser.errors).toEqual([]);
   });
@@ -382,6 +382,47 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
     await saveScreenshot(page, 'models');
     expect(await auditAccessibility(page)).toEqual([]);
 
+    // The local user (an admin in single-user mode) uploads a second detector with a labels file;
+    // the browser sends the file's sha256, which the server checks.
+    const second = buildConstantDetector({
+      layout: 'yolov8',
+      classes: ['a', 'b'],
+      rows: [[16, 16, 8, 8, 0.9, 0.1]],
+      inputWidth: 32,
+      inputHeight: 32,
+    });
+    await writeFile(path.join(dir, 'second.onnx'), second.bytes);
+    await writeFile(path.join(dir, 'classes.txt'), 'E. coli\nmystery rod\n');
+    await page.locator('.model-upload summary').click();
+    const upload = page.locator('form.model-upload-form');
+    await upload.locator('input[name=model]').setInputFiles(path.join(dir, 'second.onnx'));
+    await upload.locator('input[name=labels]').setInputFiles(path.join(dir, 'classes.txt'));
+    await upload.getByLabel('Name').fill('Second detector');
+    await upload.getByLabel('Version').fill('2');
+    expect(await auditAccessibility(page)).toEqual([]);
+    await upload.getByRole('button', { name: 'Upload a model' }).click();
+    await expect.poll(() => page.getByTestId('model').count()).toBe(2);
+    type Listed = { items: { id: string; active: boolean; sha256: string; unmappedLabels: string[] }[] };
+    const models = async () => (await api<Listed>('/api/v1/models')).items;
+    const activeIds = async () => (await models()).filter((m) => m.active).map((m) => m.id);
+    const uploaded = (await models()).find((m) => m.id === 'second-detector-2');
+    expect(uploaded).toMatchObject({
+      active: false,
+      sha256: createHash('sha256').update(second.bytes).digest('hex'),
+      unmappedLabels: ['mystery rod'],
+    });
+    expect(await page.locator('.model-upload [role=status]').textContent()).toContain('second-detector-2');
+
+    // Activate it from its card, roll back, deactivate, and activate the first again.
+    await page.getByTestId('model').nth(1).getByRole('button', { name: 'Activate' }).click();
+    await expect.poll(activeIds).toEqual(['second-detector-2']);
+    await page.getByRole('button', { name: 'Roll back: onnx-detector' }).click();
+    await expect.poll(activeIds).toEqual(['det-demo']);
+    await page.getByTestId('model').first().getByRole('button', { name: 'Deactivate' }).click();
+    await expect.poll(activeIds).toEqual([]);
+    await page.getByTestId('model').first().getByRole('button', { name: 'Activate' }).click();
+    await expect.poll(activeIds).toEqual(['det-demo']);
+
     await page.goto(`${server.url}/#/admin/profiles`);
     const profiles = await api<{ items: { name: string }[] }>('/api/v1/profiles');
     const rows = page.locator('table.table tbody tr');
@@ -427,6 +468,7 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
     await days.fill('60');
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.getByTestId('retention-source').textContent()).toContain('set by');
+    expect(await page.getByTestId('retention-done').textContent()).toBe('Saved.');
     expect((await api<{ imagesDays: number }>('/api/v1/settings/retention')).imagesDays).toBe(60);
     // At 60 days the 40-day-old image stays; back at the configured 30 it is deleted.
     await page.getByTestId('retention-purge').click();
@@ -440,6 +482,12 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
       .toContain('by an administrator');
     await saveScreenshot(page, 'admin-retention');
     expect(await auditAccessibility(page)).toEqual([]);
+    await page.getByTestId('language').selectOption('ja');
+    await page.getByLabel('元画像の保存期間').waitFor();
+    expect(await page.getByTestId('retention-done').textContent()).toBe('1 枚の画像を削除しました。');
+    expect(await page.getByTestId('retention-kept').textContent()).toContain('監査ログ');
+    await saveScreenshot(page, 'admin-retention-ja');
+    await page.getByTestId('language').selectOption('en');
 
     await page.goto(`${server.url}/#/analyses/${aged.id}`);
     await page.getByTestId('result').waitFor();
@@ -450,6 +498,12 @@ describe.runIf(HAS_CHROMIUM)('web app in Chromium', () => {
 
     await page.goto(`${server.url}/#/data-handling`);
     const about = await api<{ storage: { retainImages: boolean } }>('/api/v1/about');
+    // The page says "Loading…" until /about answers: wait for the text rather than read it once.
+    const handling = page.getByTestId('data-handling');
+    await expect
+      .poll(() => handling.textContent())
+      .toContain('Retained images are kept in the server’s data directory.');
+    expect(await handling.textContent()).not.toContain('aes-256-gcm storage');
     expect(await page.getByTestId('data-retention').textContent()).toContain(
       'Original images: 30 days, then deleted',
     );

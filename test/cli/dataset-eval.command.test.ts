@@ -1,11 +1,11 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerDatasetCommand } from '../../src/cli/commands/dataset.command.js';
 import { registerEvalCommand } from '../../src/cli/commands/eval.command.js';
 import { writeSynthDataset } from '../../src/datasets/synth/synth-dataset.service.js';
+import { invokeCommands } from '../support/cli.js';
 
 let tmp: string;
 let data: string;
@@ -26,24 +26,15 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-async function invoke(args: string[]): Promise<string> {
-  const program = new Command('gramscope').exitOverride();
-  registerDatasetCommand(program);
-  registerEvalCommand(program);
-  const chunks: string[] = [];
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    chunks.push(String(chunk));
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    await program.parseAsync(['node', 'gramscope', ...args]);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  return chunks.join('');
-}
+const invoke = (args: string[]): Promise<string> =>
+  invokeCommands(
+    (program) => {
+      registerDatasetCommand(program);
+      registerEvalCommand(program);
+    },
+    args,
+    { quietStderr: true },
+  );
 
 describe('gramscope dataset and eval commands', () => {
   it('converts, crops and splits with JSON summaries', async () => {

@@ -3,10 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerModels } from '../../src/cli/commands/models.command.js';
 import { buildConstantDetector } from '../../src/models/builder/exact-models.js';
+import { invokeCommands } from '../support/cli.js';
 
 const run = promisify(execFile);
 let tmp: string;
@@ -27,21 +27,7 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-async function invoke(args: string[]): Promise<string> {
-  const program = new Command('gramscope').exitOverride();
-  registerModels(program);
-  const chunks: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    chunks.push(String(chunk));
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'gramscope', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return chunks.join('');
-}
+const invoke = (args: string[]): Promise<string> => invokeCommands(registerModels, args);
 
 describe('gramscope models', () => {
   it('adds, lists, shows, verifies and removes a model', async () => {

@@ -3,9 +3,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLabelList, registerSynthCommand } from '../../src/cli/commands/synth.command.js';
+import { invokeCommands } from '../support/cli.js';
 
 const run = promisify(execFile);
 let tmp: string;
@@ -16,21 +16,7 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-async function invoke(args: string[]): Promise<string> {
-  const program = new Command('gramscope').exitOverride();
-  registerSynthCommand(program);
-  const chunks: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    chunks.push(String(chunk));
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'gramscope', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return chunks.join('');
-}
+const invoke = (args: string[]): Promise<string> => invokeCommands(registerSynthCommand, args);
 
 describe('gramscope synth', () => {
   it('writes the dataset and prints a JSON summary with --json', async () => {

@@ -16,6 +16,7 @@ import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../src/config/load-config.js';
 import { SETTINGS } from '../../src/config/config.schema.js';
 import { parseDockerfile } from '../../scripts/dockerfile-dry-run.js';
+import { IMAGE_MALLOC_ENV } from '../../src/bench/server-process.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const deploy = (...p: string[]): string => path.join(root, 'deploy', ...p);
@@ -228,6 +229,13 @@ describe('Knative Service (scale to zero)', () => {
   it('sets the secure pod defaults explicitly', () => {
     expectHardened('Knative Service/gramscope', service.spec.template.spec);
   });
+
+  it('leaves the readiness period unset, so a pod woken from zero is probed every 50 ms', () => {
+    // knative.dev/serving pkg/queue/readiness: aggressive probing only when periodSeconds is 0.
+    const [container] = service.spec.template.spec.containers;
+    expect(container.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(container.readinessProbe.periodSeconds ?? 0).toBe(0);
+  });
 });
 
 describe('Amazon ECS task definition', () => {
@@ -296,8 +304,47 @@ describe('docker compose', () => {
       /^postgres:\/\/gramscope:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432\/gramscope$/,
     );
     expect(app.environment.GRAMSCOPE_S3_ENDPOINT).toBe('http://minio:9000');
-    expect(app.environment.GRAMSCOPE_OIDC_ISSUER).toBe('http://keycloak:8080/realms/gramscope');
     expect(app.build.dockerfile).toBe('deploy/Dockerfile');
+  });
+
+  it('sets only settings gramscope knows', () => {
+    const known = new Set([
+      ...SETTINGS.map((s) => s.env),
+      'DATABASE_URL',
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+    ]);
+    const unknown = Object.keys(compose.services.gramscope.environment).filter((k) => !known.has(k));
+    expect(unknown).toEqual([]);
+  });
+
+  it('signs in through Keycloak with one issuer URL for browser and server, the real callback and roles in the ID token', () => {
+    const app = compose.services.gramscope;
+    const keycloak = compose.services.keycloak;
+    // Shared network namespace: localhost:8081 is Keycloak for gramscope and, through the
+    // published port, for the browser; plain http is accepted for loopback issuers only.
+    expect(app.network_mode).toBe('service:keycloak');
+    expect(app.ports).toBeUndefined();
+    const issuer = new URL(app.environment.GRAMSCOPE_OIDC_ISSUER);
+    expect(issuer.hostname).toBe('localhost');
+    expect(keycloak.command).toContain(`--http-port=${issuer.port}`);
+    expect(keycloak.ports).toEqual([`127.0.0.1:${issuer.port}:${issuer.port}`, '127.0.0.1:8080:8080']);
+    const redirect = app.environment.GRAMSCOPE_OIDC_REDIRECT_URI as string;
+    expect(redirect).toBe(`${app.environment.GRAMSCOPE_PUBLIC_URL}/api/v1/auth/oidc/callback`);
+    const realm = JSON.parse(readFileSync(deploy('compose/keycloak-realm.json'), 'utf8'));
+    expect(issuer.pathname).toBe(`/realms/${realm.realm}`);
+    const client = realm.clients.find((c: any) => c.clientId === app.environment.GRAMSCOPE_OIDC_CLIENT_ID);
+    expect(client.redirectUris).toEqual([redirect]);
+    const roleMapper = client.protocolMappers.find(
+      (m: any) => m.protocolMapper === 'oidc-usermodel-realm-role-mapper',
+    );
+    expect(roleMapper.config['claim.name']).toBe(app.environment.GRAMSCOPE_OIDC_ROLES_CLAIM);
+    expect(roleMapper.config['id.token.claim']).toBe('true');
+    const mapped = (app.environment.GRAMSCOPE_OIDC_ROLE_MAP as string).split(',').map((p) => p.split('=')[0]);
+    expect(mapped.sort()).toEqual(realm.roles.realm.map((r: any) => r.name).sort());
+    // MFA is claimed as enforced: the realm must make every user set up TOTP.
+    expect(app.environment.GRAMSCOPE_OIDC_MFA_ENFORCED).toBe('true');
+    expect(realm.requiredActions.find((a: any) => a.alias === 'CONFIGURE_TOTP')?.defaultAction).toBe(true);
   });
 
   it('hardens the app container and keeps secrets out of the file', () => {
@@ -306,7 +353,8 @@ describe('docker compose', () => {
     expect(app.user).toBe('10001:10001');
     expect(app.cap_drop).toEqual(['ALL']);
     expect(app.security_opt).toContain('no-new-privileges:true');
-    expect(app.ports).toEqual(['127.0.0.1:8080:8080']);
+    for (const service of Object.values<any>(compose.services))
+      for (const port of service.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:/);
     const text = readFileSync(deploy('compose/compose.yaml'), 'utf8');
     const secrets = [...text.matchAll(/\b[A-Z_]*(PASSWORD|SECRET|AUDIT_KEY|ENCRYPTION_KEYS)[A-Z_]*: (\S+)/g)];
     expect(secrets.length).toBeGreaterThanOrEqual(6);
@@ -336,5 +384,13 @@ describe('Dockerfile', () => {
       for (const src of copy.args.split(/\s+/).slice(0, -1)) expect(ignore, src).toContain(`!${src}`);
     }
     expect(text).not.toMatch(/(PASSWORD|SECRET|TOKEN)=/);
+  });
+
+  it('sets the allocator settings the benchmarked server runs with', () => {
+    const env = steps
+      .filter((s) => s.op === 'ENV')
+      .map((s) => s.args)
+      .join(' ');
+    for (const [name, value] of Object.entries(IMAGE_MALLOC_ENV)) expect(env).toContain(`${name}=${value}`);
   });
 });

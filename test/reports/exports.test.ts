@@ -5,9 +5,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppContext } from '../../src/app/context.js';
 import { registerReport } from '../../src/cli/commands/report.command.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -15,6 +14,7 @@ import { chooseScaleBar, wrapText } from '../../src/imaging/overlay.js';
 import { buildConstantDetector } from '../../src/models/builder/exact-models.js';
 import { ANALYSES_CSV_HEADER, csvCell } from '../../src/reports/csv-export.js';
 import { findJapaneseFont } from '../../src/reports/fonts.js';
+import { invokeCommands } from '../support/cli.js';
 import { createReportTestApp, readPdf, type ReportTestApp } from '../support/report-fixtures.js';
 import { fieldResult } from '../support/stored-analyses.js';
 
@@ -205,23 +205,8 @@ describe('gramscope report', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  async function invoke(args: string[]): Promise<string> {
-    const program = new Command('gramscope').exitOverride();
-    registerReport(program);
-    const chunks: string[] = [];
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
-      chunks.push(String(c));
-      return true;
-    });
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      await program.parseAsync(['node', 'gramscope', 'report', ...args, '--data', dataDir]);
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
-    return chunks.join('');
-  }
+  const invoke = (args: string[]): Promise<string> =>
+    invokeCommands(registerReport, ['report', ...args, '--data', dataDir], { quietStderr: true });
 
   it('writes a PDF, FHIR JSON and CSV', async () => {
     const pdfFile = path.join(dataDir, 'out.pdf');

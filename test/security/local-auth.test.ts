@@ -12,6 +12,7 @@ import {
   PASSWORD,
   sessionCookieFrom,
   sessionHeaders,
+  signInWithPassword,
   type TestApp,
 } from '../support/security.js';
 
@@ -183,12 +184,8 @@ describe('local sign-in over HTTP', () => {
 
   it('ends every session at sign-out, and a signed-out session is refused', async () => {
     await createPerson(t, 'gina', 'viewer', { secondFactor: false });
-    const a = sessionCookieFrom(
-      (await login({ username: 'gina', password: PASSWORD })).headers['set-cookie'],
-    )!;
-    const b = sessionCookieFrom(
-      (await login({ username: 'gina', password: PASSWORD })).headers['set-cookie'],
-    )!;
+    const a = await signInWithPassword(t, 'gina');
+    const b = await signInWithPassword(t, 'gina');
     const out = await t.app.inject({
       method: 'POST',
       url: '/api/v1/auth/logout',

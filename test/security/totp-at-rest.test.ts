@@ -16,6 +16,7 @@ import {
   PASSWORD,
   sessionCookieFrom,
   sessionHeaders,
+  signInWithPassword,
   type TestApp,
 } from '../support/security.js';
 
@@ -55,9 +56,7 @@ describe('authenticator secrets at rest', () => {
 
   it('stores the secret sealed with the configured key, pending and confirmed, and signs in with it', async () => {
     await createPerson(t, 'ana', 'reviewer', { secondFactor: false });
-    const session = sessionCookieFrom(
-      (await login(t, { username: 'ana', password: PASSWORD })).headers['set-cookie'],
-    )!;
+    const session = await signInWithPassword(t, 'ana');
     const start = await t.app.inject({
       method: 'POST',
       url: '/api/v1/auth/totp/enroll',
@@ -172,17 +171,10 @@ describe('authenticator enrolment cannot be abused', () => {
 
   const post = (url: string, token: string, payload?: object) =>
     t.app.inject({ method: 'POST', url, headers: sessionHeaders(token), ...(payload ? { payload } : {}) });
-  const login = (body: Record<string, string>) =>
-    t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: body });
-
   it('ends sessions signed in before enrolment (a stolen password-only session does not live on)', async () => {
     await createPerson(t, 'dan', 'admin', { secondFactor: false });
-    const laptop = sessionCookieFrom(
-      (await login({ username: 'dan', password: PASSWORD })).headers['set-cookie'],
-    )!;
-    const stolen = sessionCookieFrom(
-      (await login({ username: 'dan', password: PASSWORD })).headers['set-cookie'],
-    )!;
+    const laptop = await signInWithPassword(t, 'dan');
+    const stolen = await signInWithPassword(t, 'dan');
     const start = await post('/api/v1/auth/totp/enroll', laptop);
     const secret = start.json<{ secret: string }>().secret;
     const confirm = await post('/api/v1/auth/totp/confirm', laptop, {

@@ -98,32 +98,21 @@ describe('POST /api/v1/analyses', () => {
     expect(json.json().code).toBe('ERR_UNSUPPORTED_MEDIA_TYPE');
 
     const png = await solidImage('png');
-    const unknown = await post([
-      { name: 'colour', value: 'red' },
-      { name: 'image', filename: 'a.png', contentType: 'image/png', data: png },
-    ]);
+    const image = { name: 'image', filename: 'a.png', contentType: 'image/png', data: png };
+    const unknown = await post([{ name: 'colour', value: 'red' }, image]);
     expect(unknown.json().code).toBe('ERR_VALIDATION');
 
-    const badSpecimen = await post([
-      { name: 'specimen', value: '../../etc/passwd' },
-      { name: 'image', filename: 'a.png', contentType: 'image/png', data: png },
-    ]);
+    const badSpecimen = await post([{ name: 'specimen', value: '../../etc/passwd' }, image]);
     expect(badSpecimen.statusCode).toBe(400);
 
-    const badEngine = await post([
-      { name: 'engine', value: 'nope' },
-      { name: 'image', filename: 'a.png', contentType: 'image/png', data: png },
-    ]);
+    const badEngine = await post([{ name: 'engine', value: 'nope' }, image]);
     expect(badEngine.json().code).toBe('ERR_ENGINE_UNKNOWN');
 
-    const badProfile = await post([
-      { name: 'profile', value: 'no-such-scope' },
-      { name: 'image', filename: 'a.png', contentType: 'image/png', data: png },
-    ]);
+    const badProfile = await post([{ name: 'profile', value: 'no-such-scope' }, image]);
     expect(badProfile.json().code).toBe('ERR_PROFILE_UNKNOWN');
 
     const twoFiles = await post([
-      { name: 'image', filename: 'a.png', contentType: 'image/png', data: png },
+      image,
       { name: 'image', filename: 'b.png', contentType: 'image/png', data: png },
     ]);
     expect(twoFiles.statusCode).toBe(400);

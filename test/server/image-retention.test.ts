@@ -26,6 +26,7 @@ import {
   type TestPerson,
 } from '../support/security.js';
 import { fieldResult } from '../support/stored-analyses.js';
+import { readPdf } from '../support/report-fixtures.js';
 
 const DAY = 86_400_000;
 const KEY = `k1:${randomBytes(32).toString('base64')}`;
@@ -172,6 +173,13 @@ describe.each(DIALECTS)('image retention with $name', ({ name, create }) => {
     expect(oldView.detections).toEqual(old.detections);
     expect(oldView.summary.finding).toEqual(old.summary.finding);
     expect(oldView.storedImage).toMatchObject({ status: 'purged', purgedAt: expect.any(String) });
+    const json = (await get(`/api/v1/analyses/${old.id}/report.json`, viewer)).json();
+    expect(json.fields[0]).toMatchObject({
+      imageRetained: false,
+      imagePurgedAt: oldView.storedImage.purgedAt,
+    });
+    const pdf = await get(`/api/v1/analyses/${old.id}/report.pdf`, viewer);
+    expect((await readPdf(pdf.rawPayload)).text).toContain('deleted at the end of their retention period');
     const gone = await get(`/api/v1/analyses/${old.id}/original.png`, viewer);
     expect(gone.statusCode).toBe(404);
     expect(gone.json().code).toBe('ERR_IMAGE_PURGED');
@@ -209,8 +217,9 @@ describe.each(DIALECTS)('image retention with $name', ({ name, create }) => {
       'ERR_IMAGE_PURGED',
     );
     expect((await get(`/api/v1/analyses/${fresh.id}/original.png`, viewer)).statusCode).toBe(200);
+    // A scheduled run with nothing due is recorded as the last run but not audited (no noise).
     expect((await t.ctx.retention.purge('schedule')).purged).toBe(0);
-    expect(await auditOf('retention.purge')).toHaveLength(3);
+    expect(await auditOf('retention.purge')).toHaveLength(2);
     expect((await get('/api/v1/settings/retention', viewer)).json().lastPurge).toMatchObject({
       trigger: 'schedule',
       purged: 0,
@@ -220,7 +229,7 @@ describe.each(DIALECTS)('image retention with $name', ({ name, create }) => {
     const ancient = await stored(400, await png(60));
     await put({ imagesDays: 0 }, admin);
     expect(await t.ctx.retention.purge('schedule')).toMatchObject({ days: 0, cutoff: null, purged: 0 });
-    expect(await auditOf('retention.purge')).toHaveLength(3);
+    expect(await auditOf('retention.purge')).toHaveLength(2);
     expect((await get(`/api/v1/analyses/${ancient.id}/original.png`, viewer)).statusCode).toBe(200);
     await put({ imagesDays: null }, admin);
     // Back to 30 days: the 400-day-old image goes on the next run.

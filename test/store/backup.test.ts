@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppContext, type AppContext } from '../../src/app/context.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import type { AuditVerifyReport } from '../../src/security/audit.service.js';
 import { createBackup, restoreBackup, verifyBackup } from '../../src/store/backup.js';
 import { buildConstantDetector } from '../../src/models/builder/exact-models.js';
 import { ENGINES } from '../fixtures/test-engines.js';
@@ -36,6 +37,7 @@ describe('backup and restore drill (embedded SQLite + blobs)', () => {
   let backupDir: string;
   const ids: string[] = [];
   let modelSha256 = '';
+  let auditBefore: AuditVerifyReport;
 
   beforeAll(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'gramscope-drill-'));
@@ -70,6 +72,18 @@ describe('backup and restore drill (embedded SQLite + blobs)', () => {
         card: { id: 'drill-model', name: 'Drill' },
       })
     ).sha256;
+    // Audit entries as the API writes them (analysis views, a sign-in): the chain must survive.
+    for (const [i, id] of ids.entries())
+      await ctx.security.audit.record({
+        action: 'analysis.view',
+        actor: { id: `user-${i % 2}`, name: `User ${i % 2}`, method: 'local' },
+        target: { type: 'analysis', id },
+        details: { drill: i },
+      });
+    await ctx.security.audit.record({ action: 'auth.login', outcome: 'failure', ip: '192.0.2.7' });
+    auditBefore = await ctx.security.audit.verify();
+    expect(auditBefore).toMatchObject({ ok: true, problem: null });
+    expect(auditBefore.entries).toBeGreaterThanOrEqual(ids.length + 1);
     // Backed up while the application still has the database open.
     await createBackup(dataDir, backupDir, '0.1.0-test');
     await ctx.close();
@@ -101,7 +115,7 @@ describe('backup and restore drill (embedded SQLite + blobs)', () => {
           const ctx = await openContext(dir);
           try {
             const report = await ctx.security.audit.verify();
-            return { name: 'audit chain', ok: report.ok };
+            return { name: 'audit chain', ok: report.ok && report.entries === auditBefore.entries };
           } finally {
             await ctx.close();
           }
@@ -131,6 +145,16 @@ describe('backup and restore drill (embedded SQLite + blobs)', () => {
       expect(png?.subarray(1, 4).toString()).toBe('PNG');
       expect((await ctx.profiles.find('scope-7'))?.micronsPerPixel).toBe(0.05);
       expect(await ctx.models.verify('drill-model')).toMatchObject({ ok: true, actual: modelSha256 });
+      // The audit chain came back whole: no break named, the same number of entries and the same
+      // head (so a SIEM anchor recorded before the backup still verifies), and it keeps growing.
+      const audit = await ctx.security.audit.verify(auditBefore.head!);
+      expect(audit).toMatchObject({ ok: true, problem: null, entries: auditBefore.entries });
+      expect(audit.head).toEqual(auditBefore.head);
+      await ctx.security.audit.record({ action: 'analysis.view', target: { type: 'analysis', id: ids[0] } });
+      expect(await ctx.security.audit.verify()).toMatchObject({
+        ok: true,
+        entries: auditBefore.entries + 1,
+      });
       expect((await ctx.models.activate('drill-model')).card.sha256).toBe(modelSha256);
     } finally {
       await ctx.close();

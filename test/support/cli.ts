@@ -1,6 +1,11 @@
-/** Runs the CLI from its sources in a child process, as a user would run `gramscope`. */
+/**
+ * Runs the CLI from its sources in a child process, as a user would run `gramscope`, or in this
+ * process through the commands' own registration (faster, and errors arrive as thrown values).
+ */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { vi } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -33,4 +38,31 @@ export function runCli(
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * Parses `args` with a program holding only the commands that `register` adds, and returns what
+ * they wrote on stdout. Commander's exit is turned into a throw, so a refused command rejects.
+ * With `quietStderr`, notes and progress on stderr are swallowed too.
+ */
+export async function invokeCommands(
+  register: (program: Command) => void,
+  args: readonly string[],
+  options: { quietStderr?: boolean } = {},
+): Promise<string> {
+  const program = new Command('gramscope').exitOverride();
+  register(program);
+  const chunks: string[] = [];
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    chunks.push(String(chunk));
+    return true;
+  });
+  const err = options.quietStderr ? vi.spyOn(process.stderr, 'write').mockImplementation(() => true) : null;
+  try {
+    await program.parseAsync(['node', 'gramscope', ...args]);
+  } finally {
+    out.mockRestore();
+    err?.mockRestore();
+  }
+  return chunks.join('');
 }

@@ -134,6 +134,21 @@ export function sessionCookieFrom(setCookie: string | string[] | undefined): str
   return null;
 }
 
+/**
+ * Signs a person in over HTTP with the test password alone (a password-only session) and returns
+ * the new session's cookie value; throws when the server set none.
+ */
+export async function signInWithPassword(t: TestApp, username: string): Promise<string> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { username, password: PASSWORD },
+  });
+  const token = sessionCookieFrom(res.headers['set-cookie']);
+  if (!token) throw new Error(`${username} was not signed in: ${res.statusCode} ${res.body}`);
+  return token;
+}
+
 /** Fills a route pattern's parameters with harmless values. */
 export function concreteUrl(url: string): string {
   return url.replace(/:[A-Za-z0-9_]+/g, 'x0').replace(/\*$/, 'x0');

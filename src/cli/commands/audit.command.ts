@@ -5,6 +5,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
+import type { Config } from '../../config/config.schema.js';
 import { loadConfig } from '../../config/load-config.js';
 import { AppError } from '../../errors.js';
 import { AuditService, loadAuditKey } from '../../security/audit.service.js';
@@ -12,8 +13,11 @@ import { SYSTEM_CLOCK } from '../../security/clock.js';
 import { openDatabase } from '../../store/database.js';
 import { usageError } from '../output.js';
 
-async function openAudit(data?: string) {
-  const config = loadConfig(process.env, { 'storage.dataDir': data });
+/**
+ * The database and the audit chain over it, as the server opens them from the same configuration,
+ * for commands that read the chain or append to it.
+ */
+export async function openAuditLog(config: Config) {
   const store = await openDatabase({
     dataDir: config.storage.dataDir,
     databaseUrl: config.storage.databaseUrl,
@@ -25,6 +29,8 @@ async function openAudit(data?: string) {
   });
   return { store, audit };
 }
+
+const openAudit = (data?: string) => openAuditLog(loadConfig(process.env, { 'storage.dataDir': data }));
 
 export function registerAudit(program: Command): void {
   const audit = program.command('audit').description('Verify or export the hash-chained audit log');

@@ -1,5 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { meetsTarget, type BenchFigure } from '../../bench/bench.js';
@@ -26,6 +26,13 @@ export function registerBench(program: Command): void {
     .action(async (options: BenchOptions) => {
       process.exitCode = await bench(options);
     });
+}
+
+/** 1, 5 and 15-minute load averages, and the cores they compare with. */
+function formatLoad(): string {
+  return `${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ')} (${availableParallelism()} cores)`;
 }
 
 function formatValue(f: BenchFigure): string {
@@ -59,6 +66,8 @@ async function bench(options: BenchOptions): Promise<number> {
   for (const scenario of scenarios) {
     const workDir = await mkdtemp(path.join(tmpdir(), `gramscope-bench-${scenario.name}-`));
     process.stderr.write(`bench: ${scenario.name} — ${scenario.description}\n`);
+    // Other work on the machine changes wall times, not CPU times: record how busy it was.
+    process.stderr.write(`  load average at start: ${formatLoad()}\n`);
     try {
       const figures = await scenario.run({
         budgetSeconds,
@@ -80,10 +89,11 @@ async function bench(options: BenchOptions): Promise<number> {
       failures += 1;
       process.stdout.write(`${scenario.name}\tFAILED: ${err instanceof Error ? err.message : String(err)}\n`);
     } finally {
+      process.stderr.write(`  load average at end: ${formatLoad()}\n`);
       await rm(workDir, { recursive: true, force: true });
     }
   }
-  const machine = `${process.platform} ${process.arch}, Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}`;
+  const machine = `${process.platform} ${process.arch}, Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}, load average ${formatLoad()} at the end`;
   if (options.json) {
     await writeFile(
       options.json,

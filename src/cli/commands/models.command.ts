@@ -16,6 +16,7 @@ import {
   type ModelCardInput,
   type ModelRegistryService,
 } from '../../models/model-registry.service.js';
+import { createBlobStore } from '../../store/create-blob-store.js';
 import { openDatabase } from '../../store/database.js';
 import { usageError } from '../output.js';
 
@@ -43,9 +44,12 @@ async function withRegistry<T>(
     dataDir: config.storage.dataDir,
     databaseUrl: config.storage.databaseUrl,
   });
+  // With an object store, model files are shared through it (as the server does).
+  const blobs = config.storage.s3Bucket ? createBlobStore(config) : undefined;
   try {
-    return await fn(createModelRegistry(config, store), config);
+    return await fn(createModelRegistry(config, store, undefined, blobs), config);
   } finally {
+    blobs?.close?.();
     await store.close();
   }
 }

@@ -8,26 +8,17 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
 import { EXIT } from '../../errors.js';
-import { AuditService, loadAuditKey } from '../../security/audit.service.js';
 import { SYSTEM_CLOCK } from '../../security/clock.js';
 import { AnalysesRepository } from '../../store/analyses.repository.js';
 import { createBlobStore } from '../../store/create-blob-store.js';
-import { openDatabase } from '../../store/database.js';
 import { ImageRetentionService } from '../../store/image-retention.service.js';
 import { SettingsRepository } from '../../store/settings.repository.js';
+import { openAuditLog } from './audit.command.js';
 
 async function openRetention(data?: string) {
   const config = loadConfig(process.env, { 'storage.dataDir': data });
   const blobs = createBlobStore(config);
-  const store = await openDatabase({
-    dataDir: config.storage.dataDir,
-    databaseUrl: config.storage.databaseUrl,
-  });
-  const audit = new AuditService({
-    db: store.db,
-    key: loadAuditKey(config.audit.key, config.storage.dataDir),
-    clock: SYSTEM_CLOCK,
-  });
+  const { store, audit } = await openAuditLog(config);
   const service = new ImageRetentionService({
     analyses: new AnalysesRepository(store.db),
     settings: new SettingsRepository(store.db),

@@ -16,7 +16,7 @@ import { timingSafeEqual } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
 import fastifyRateLimit from '@fastify/rate-limit';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Config } from '../../config/config.schema.js';
 import { AppError } from '../../errors.js';
@@ -275,7 +275,9 @@ export async function registerAccessControl(
 
   // 4. Rate limits, keyed by the caller once known. Single-user mode has one caller on loopback.
   if (security.mode === 'multi-user') {
-    const redis = config.rateLimit.redisUrl ? connectRateLimitRedis(app, config.rateLimit.redisUrl) : null;
+    const redis = config.rateLimit.redisUrl
+      ? await connectRateLimitRedis(app, config.rateLimit.redisUrl)
+      : null;
     await app.register(fastifyRateLimit, {
       // Shared by every replica when configured; the sign-in throttle is shared through the
       // database either way.
@@ -298,7 +300,9 @@ export async function registerAccessControl(
  * The Redis connection for shared rate limits: short timeouts and one retry, so a Redis outage
  * costs a request milliseconds (and skips the limit) instead of hanging it.
  */
-function connectRateLimitRedis(app: FastifyInstance, url: string): Redis {
+async function connectRateLimitRedis(app: FastifyInstance, url: string): Promise<Redis> {
+  // Loaded only when configured: most installations never need the client (cold start).
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, { connectTimeout: 500, maxRetriesPerRequest: 1, enableOfflineQueue: true });
   let warned = false;
   redis.on('error', (err: Error) => {

@@ -90,8 +90,30 @@ async function readCapped(part: MultipartFile, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * Reads the model file, hashing each chunk as it arrives (so the sha256 costs no extra pass over a
+ * large file on the event loop), and stops at the size limit.
+ */
+async function readModel(part: MultipartFile, limit: number): Promise<{ bytes: Buffer; sha256: string }> {
+  const hash = createHash('sha256');
+  const chunks: Buffer[] = [];
+  for await (const chunk of part.file) {
+    if (part.file.truncated) {
+      chunks.length = 0;
+      part.file.resume();
+      throw new AppError('ERR_MODEL_TOO_LARGE', `The model file is larger than ${limit} bytes`);
+    }
+    hash.update(chunk as Buffer);
+    chunks.push(chunk as Buffer);
+  }
+  if (part.file.truncated)
+    throw new AppError('ERR_MODEL_TOO_LARGE', `The model file is larger than ${limit} bytes`);
+  return { bytes: Buffer.concat(chunks), sha256: hash.digest('hex') };
+}
+
 interface Upload {
   model: Buffer;
+  sha256: string;
   labels?: { text: string; fileName: string };
   fields: Partial<Record<UploadField, string>>;
 }
@@ -106,7 +128,7 @@ async function readUpload(request: FastifyRequest, maxModelBytes: number): Promi
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxModelBytes + MULTIPART_OVERHEAD)
     throw new AppError('ERR_MODEL_TOO_LARGE', `The model file is larger than ${maxModelBytes} bytes`);
-  let model: Buffer | undefined;
+  let model: { bytes: Buffer; sha256: string } | undefined;
   let labels: Upload['labels'];
   const fields: Upload['fields'] = {};
   try {
@@ -114,7 +136,7 @@ async function readUpload(request: FastifyRequest, maxModelBytes: number): Promi
       limits: { fileSize: maxModelBytes, files: 2, fields: 10, fieldSize: 65536, parts: 12 },
     })) {
       if (part.type === 'file') {
-        if (part.fieldname === 'model' && !model) model = await part.toBuffer();
+        if (part.fieldname === 'model' && !model) model = await readModel(part, maxModelBytes);
         else if (part.fieldname === 'labels' && !labels) {
           const bytes = await readCapped(part, MAX_LABELS_BYTES);
           labels = { text: bytes.toString('utf8'), fileName: part.filename || 'labels.txt' };
@@ -140,9 +162,9 @@ async function readUpload(request: FastifyRequest, maxModelBytes: number): Promi
       });
     throw err;
   }
-  if (!model || model.length === 0)
+  if (!model || model.bytes.length === 0)
     throw new AppError('ERR_VALIDATION', 'Send the .onnx file in the form field "model"');
-  return { model, ...(labels ? { labels } : {}), fields };
+  return { model: model.bytes, sha256: model.sha256, ...(labels ? { labels } : {}), fields };
 }
 
 function cardInput(fields: Upload['fields']): ModelCardInput {
@@ -245,7 +267,7 @@ export const modelsRoutes =
           uploading = true;
           try {
             const upload = await readUpload(request, ctx.config.onnx.maxModelBytes);
-            const sha256 = createHash('sha256').update(upload.model).digest('hex');
+            const { sha256 } = upload;
             details.sha256 = sha256;
             details.sizeBytes = upload.model.length;
             const engine = (upload.fields.engine ?? 'onnx-detector') as ModelEngine;

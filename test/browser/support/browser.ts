@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { describe } from 'vitest';
 import { createAppContext, type AppContext } from '../../../src/app/context.js';
 import { loadConfig, type ConfigOverrides } from '../../../src/config/load-config.js';
 import { renderField, type RenderFieldOptions } from '../../../src/datasets/synth/index.js';
@@ -21,6 +22,12 @@ import { buildApp, type GramscopeApp } from '../../../src/server/build-app.js';
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
 export const NO_CHROMIUM_MESSAGE = `browser tests skipped: ${CHROMIUM_PATH} is absent (apt-get install chromium; CI installs it)`;
+
+/** `describe` for tests that drive Chromium: skipped where it is absent, with a warning saying why. */
+export function describeInChromium(name: string, tests: () => void): void {
+  if (!HAS_CHROMIUM) console.warn(NO_CHROMIUM_MESSAGE);
+  describe.runIf(HAS_CHROMIUM)(name, tests);
+}
 
 const CHROMIUM_FLAGS = [
   '--headless',
@@ -80,8 +87,12 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** The real application on a free loopback port with a fresh data directory (single-user unless overridden). */
+/**
+ * The real application on a free loopback port with a fresh data directory (single-user unless
+ * overridden), serving the web app built from the current sources.
+ */
 export async function startServer(overrides: ConfigOverrides = {}): Promise<TestServer> {
+  await ensureWebBuild();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gramscope-browser-'));
   const config = loadConfig(
     {},

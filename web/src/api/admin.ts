@@ -4,7 +4,7 @@
  */
 import type { ModelCard } from '../../../src/models/model-card.js';
 import type { AccessRequest } from './auth';
-import { request } from './client';
+import { request, uploadForm, type UploadProgress } from './client';
 
 function asItems<T>(body: unknown): T[] {
   if (Array.isArray(body)) return body as T[];
@@ -33,6 +33,47 @@ export async function listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
 
 export function activateModel(id: string): Promise<unknown> {
   return request(`models/${encodeURIComponent(id)}/activate`, { method: 'POST', body: {} });
+}
+
+export function deactivateModel(id: string): Promise<unknown> {
+  return request(`models/${encodeURIComponent(id)}/deactivate`, { method: 'POST', body: {} });
+}
+
+/** Returns the engine to the model active before its last change. */
+export function rollbackModel(engine: string): Promise<unknown> {
+  return request('models/rollback', { method: 'POST', body: { engine } });
+}
+
+export interface ModelUpload {
+  file: File;
+  engine: string;
+  name: string;
+  version: string;
+  labels?: File | undefined;
+  activate: boolean;
+}
+
+/** Hex sha256 of a file, computed here so the server refuses a file changed on the way. */
+async function sha256Hex(file: Blob): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** POST /models (multipart): the .onnx file, its sha256, and the card fields given here. */
+export async function uploadModel(
+  upload: ModelUpload,
+  onProgress: (p: UploadProgress) => void,
+): Promise<ModelInfo> {
+  const form = new FormData();
+  // Text fields first: a streaming multipart parser sees them before the file.
+  form.append('engine', upload.engine);
+  if (upload.name) form.append('name', upload.name);
+  if (upload.version) form.append('version', upload.version);
+  form.append('activate', String(upload.activate));
+  form.append('sha256', await sha256Hex(upload.file));
+  form.append('model', upload.file, upload.file.name);
+  if (upload.labels) form.append('labels', upload.labels, upload.labels.name);
+  return uploadForm<ModelInfo>('models', form, onProgress);
 }
 
 /** A user as GET /users lists them (src/server/routes/security.schemas.ts UserSchema). */

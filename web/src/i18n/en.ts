@@ -130,6 +130,7 @@ export const en = {
     toggleNone: 'None',
     showBoxText: 'Box captions',
     boxTitle: '{{label}} {{score}}',
+    modelCardLink: 'Model card: training data, intended use, validation',
     imageNotRetained:
       'The image was not retained on the server; boxes are drawn on a blank field of the same size.',
     imagePurged:
@@ -270,6 +271,16 @@ export const en = {
     uploaded: 'Uploaded',
     noModels: 'No models have been uploaded.',
     adminOnly: 'Only administrators can activate models.',
+    deactivate: 'Deactivate',
+    rollback: 'Roll back',
+    rollbackHelp: 'Return an engine to the model that was active before its last change.',
+    upload: 'Upload a model',
+    file: 'ONNX file',
+    labelsFile: 'Labels file (optional: .txt, data.yaml or .json)',
+    activateNow: 'Make it the active model of its engine',
+    uploading: 'Uploading…',
+    added: 'Added {{id}}.',
+    working: 'Working…',
   },
   admin: {
     title: 'Administration',
@@ -389,7 +400,7 @@ export const en = {
     limits: 'Images up to {{mb}} MB and {{mpx}} megapixels are accepted.',
     sqlite: 'An SQLite database file in the server’s data directory.',
     postgresql: 'A PostgreSQL database.',
-    objectStore: 'Retained images are kept in {{location}} storage.',
+    s3Storage: 'Retained images are kept in the site’s S3-compatible object storage.',
     localFiles: 'Retained images are kept in the server’s data directory.',
     keepAnalyses: 'Analysis results, their boxes and reviews: {{period}}.',
     keepImages: 'Original images: {{period}}.',

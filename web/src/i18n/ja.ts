@@ -129,6 +129,7 @@ export const ja: Messages = {
     toggleNone: 'なし',
     showBoxText: 'ボックスの説明',
     boxTitle: '{{label}} {{score}}',
+    modelCardLink: 'モデルカード：学習データ・使用目的・検証',
     imageNotRetained:
       'サーバーに画像が保存されていないため、同じ大きさの空白の視野にボックスを描いています。',
     imagePurged:
@@ -269,6 +270,16 @@ export const ja: Messages = {
     uploaded: '登録日時',
     noModels: '登録されたモデルはありません。',
     adminOnly: 'モデルを有効化できるのは管理者だけです。',
+    deactivate: '無効化',
+    rollback: '元に戻す',
+    rollbackHelp: 'エンジンのモデルを、直前の変更の前に有効だったモデルに戻します。',
+    upload: 'モデルを登録',
+    file: 'ONNX ファイル',
+    labelsFile: 'ラベルファイル（任意：.txt、data.yaml、.json）',
+    activateNow: '登録後にこのエンジンの有効なモデルにする',
+    uploading: 'アップロード中…',
+    added: '{{id}} を登録しました。',
+    working: '処理中…',
   },
   admin: {
     title: '管理',
@@ -387,7 +398,7 @@ export const ja: Messages = {
     limits: '受け付ける画像は {{mb}} MB・{{mpx}} メガピクセルまでです。',
     sqlite: 'サーバーのデータディレクトリ内の SQLite データベースファイル。',
     postgresql: 'PostgreSQL データベース。',
-    objectStore: '保存する画像は {{location}} ストレージに置かれます。',
+    s3Storage: '保存する画像は施設の S3 互換オブジェクトストレージに置かれます。',
     localFiles: '保存する画像はサーバーのデータディレクトリに置かれます。',
     keepAnalyses: '解析結果・ボックス・レビュー：{{period}}。',
     keepImages: '元画像：{{period}}。',

@@ -2,7 +2,7 @@
  * Administration: users, access requests, the audit log, calibration profiles and retention. Each
  * section talks to its own API and says plainly when the server does not offer it yet.
  */
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import {
   approveAccessRequest,
   createProfile,
@@ -703,7 +703,7 @@ function RetentionSettings() {
   const retention = useResource((s) => getRetention(s), []);
   return (
     <ResourceView resource={retention} feature={t('admin.retention')}>
-      {(r) => <RetentionForm key={`${r.imagesDays}-${r.source}`} current={r} onSaved={retention.set} />}
+      {(r) => <RetentionForm current={r} onSaved={retention.set} />}
     </ResourceView>
   );
 }
@@ -722,10 +722,13 @@ function RetentionForm({
 }) {
   const { t, lng } = useI18n();
   const [days, setDays] = useState(String(current.imagesDays));
+  // The server's answer (after a save or a return to the default) replaces what was typed.
+  useEffect(() => setDays(String(current.imagesDays)), [current.imagesDays]);
   const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState<string | null>(null);
+  // What the last action did, kept as data so it is shown in the language chosen now.
+  const [done, setDone] = useState<{ saved: true } | { purged: number } | null>(null);
   const valid = /^\d{1,5}$/.test(days.trim()) && Number(days) <= 36_500;
-  const act = async (run: () => Promise<string>) => {
+  const act = async (run: () => Promise<{ saved: true } | { purged: number }>) => {
     setError(null);
     setDone(null);
     try {
@@ -737,13 +740,13 @@ function RetentionForm({
   const save = (value: number | null) =>
     act(async () => {
       onSaved(await putRetention(value));
-      return t('admin.saved');
+      return { saved: true as const };
     });
   const purge = () =>
     act(async () => {
       const report = await purgeExpiredImages();
       onSaved(await getRetention());
-      return t('admin.retentionPurgedNow', { count: report.purged });
+      return { purged: report.purged };
     });
   const last = current.lastPurge;
   return (
@@ -805,7 +808,7 @@ function RetentionForm({
         </div>
         {done && (
           <p role="status" data-testid="retention-done">
-            {done}
+            {'purged' in done ? t('admin.retentionPurgedNow', { count: done.purged }) : t('admin.saved')}
           </p>
         )}
         {error !== null && <ErrorMessage error={error} />}

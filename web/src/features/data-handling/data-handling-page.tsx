@@ -86,9 +86,8 @@ function Facts({ d }: { d: About }) {
         </p>
         {d.storage.retainImages && (
           <p>
-            {d.storage.blobs === 'file'
-              ? t('data.localFiles')
-              : t('data.objectStore', { location: d.storage.blobs })}
+            {/* The store's kind: 'filesystem' or 's3', with '+aes-256-gcm' when encrypted. */}
+            {d.storage.blobs.startsWith('s3') ? t('data.s3Storage') : t('data.localFiles')}
           </p>
         )}
       </Section>

@@ -1,6 +1,13 @@
 /** Models and engines: what can analyse a field here, each model's card, and activation for admins. */
-import { useState, type ReactNode } from 'react';
-import { activateModel, listModels, type ModelInfo } from '../../api/admin';
+import { useState, type FormEvent, type ReactNode } from 'react';
+import {
+  activateModel,
+  deactivateModel,
+  listModels,
+  rollbackModel,
+  uploadModel,
+  type ModelInfo,
+} from '../../api/admin';
 import { getEngines, hasRole } from '../../api/server';
 import { useServer } from '../../app/server-context';
 import { useResource } from '../../app/use-resource';
@@ -35,6 +42,7 @@ export default function ModelsPage() {
         )}
       </ResourceView>
       <h3 style={{ marginTop: '1rem' }}>{t('models.models')}</h3>
+      <UploadForm onAdded={models.reload} />
       <ResourceView resource={models} feature={t('models.models')}>
         {(list) =>
           list.length === 0 ? (
@@ -48,18 +56,105 @@ export default function ModelsPage() {
   );
 }
 
+/** Admins add a model from here: the browser sends the file with its sha256 and the card fields. */
+function UploadForm({ onAdded }: { onAdded: () => void }) {
+  const { t } = useI18n();
+  const { me, capabilities } = useServer();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [added, setAdded] = useState<string | null>(null);
+  if (!(capabilities?.has('post', '/models') ?? false) || !hasRole(me, 'admin')) return null;
+  const submit = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const data = new FormData(e.currentTarget);
+    const file = data.get('model');
+    if (!(file instanceof File) || file.size === 0) return;
+    const labels = data.get('labels');
+    const text = (name: string): string => {
+      const value = data.get(name);
+      return typeof value === 'string' ? value.trim() : '';
+    };
+    setBusy(true);
+    setError(null);
+    setAdded(null);
+    try {
+      const model = await uploadModel(
+        {
+          file,
+          engine: text('engine') || 'onnx-detector',
+          name: text('name'),
+          version: text('version'),
+          labels: labels instanceof File && labels.size > 0 ? labels : undefined,
+          activate: data.get('activate') === 'on',
+        },
+        () => undefined,
+      );
+      setAdded(model.id);
+      onAdded();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <details className="card model-upload">
+      <summary>{t('models.upload')}</summary>
+      <form className="model-upload-form" onSubmit={(e) => void submit(e)}>
+        <label>
+          {t('models.file')}
+          <input type="file" name="model" accept=".onnx" required />
+        </label>
+        <label>
+          {t('models.engine')}
+          <select name="engine" defaultValue="onnx-detector">
+            <option value="onnx-detector">onnx-detector</option>
+            <option value="onnx-crop-classifier">onnx-crop-classifier</option>
+          </select>
+        </label>
+        <label>
+          {t('models.name')}
+          <input type="text" name="name" required maxLength={200} />
+        </label>
+        <label>
+          {t('models.version')}
+          <input type="text" name="version" maxLength={64} />
+        </label>
+        <label>
+          {t('models.labelsFile')}
+          <input type="file" name="labels" accept=".txt,.yaml,.yml,.json" />
+        </label>
+        <label>
+          <input type="checkbox" name="activate" /> {t('models.activateNow')}
+        </label>
+        <button type="submit" disabled={busy}>
+          {busy ? t('models.uploading') : t('models.upload')}
+        </button>
+      </form>
+      {error !== null && <ErrorMessage error={error} />}
+      {added && (
+        <p className="help" role="status">
+          {t('models.added', { id: added })}
+        </p>
+      )}
+    </details>
+  );
+}
+
 function ModelCards({ models, onChanged }: { models: ModelInfo[]; onChanged: () => void }) {
   const { t } = useI18n();
   const { me, capabilities } = useServer();
   const canActivate = capabilities?.has('post', '/models/{id}/activate') ?? false;
+  const canDeactivate = capabilities?.has('post', '/models/{id}/deactivate') ?? false;
+  const canRollback = capabilities?.has('post', '/models/rollback') ?? false;
   const isAdmin = hasRole(me, 'admin');
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const activate = async (id: string) => {
-    setBusy(id);
+  const act = async (key: string, run: () => Promise<unknown>) => {
+    setBusy(key);
     setError(null);
     try {
-      await activateModel(id);
+      await run();
       onChanged();
     } catch (err) {
       setError(err);
@@ -67,12 +162,28 @@ function ModelCards({ models, onChanged }: { models: ModelInfo[]; onChanged: () 
       setBusy(null);
     }
   };
+  const engines = [...new Set(models.map((m) => m.engine))];
   return (
     <>
       {error !== null && <ErrorMessage error={error} />}
       <p className="help">
         {canActivate ? (isAdmin ? '' : t('models.adminOnly')) : t('models.activateByCli')}
       </p>
+      {canRollback && isAdmin && (
+        <p className="help">
+          {t('models.rollbackHelp')}{' '}
+          {engines.map((engine) => (
+            <button
+              key={engine}
+              type="button"
+              disabled={busy !== null}
+              onClick={() => void act(`rollback:${engine}`, () => rollbackModel(engine))}
+            >
+              {busy === `rollback:${engine}` ? t('models.working') : `${t('models.rollback')}: ${engine}`}
+            </button>
+          ))}
+        </p>
+      )}
       <div className="cards wide">
         {models.map((m) => (
           <ModelCardView
@@ -83,9 +194,17 @@ function ModelCards({ models, onChanged }: { models: ModelInfo[]; onChanged: () 
                 <button
                   type="button"
                   disabled={!isAdmin || busy !== null}
-                  onClick={() => void activate(m.id)}
+                  onClick={() => void act(m.id, () => activateModel(m.id))}
                 >
                   {busy === m.id ? t('models.activating') : t('models.activate')}
+                </button>
+              ) : m.active && canDeactivate && isAdmin ? (
+                <button
+                  type="button"
+                  disabled={busy !== null}
+                  onClick={() => void act(m.id, () => deactivateModel(m.id))}
+                >
+                  {busy === m.id ? t('models.working') : t('models.deactivate')}
                 </button>
               ) : null
             }

@@ -1,5 +1,6 @@
 /** Which engine and model produced a result, at what scale, from which source — and when. */
 import type { AnalysisResult } from '../../api/analyses';
+import { Link } from '../../app/router';
 import { formatDateTime, useI18n } from '../../i18n/i18n';
 
 export function EngineCard({ result }: { result: AnalysisResult }) {
@@ -22,6 +23,9 @@ export function EngineCard({ result }: { result: AnalysisResult }) {
               <small>
                 {t('result.sha256')} <code>{engine.model.sha256.slice(0, 16)}…</code>
               </small>
+              <br />
+              {/* The card (training data, intended use, validation) is on the Models screen. */}
+              <Link to="/models">{t('result.modelCardLink')}</Link>
             </>
           ) : (
             t('result.modelNone')
