@@ -133,25 +133,11 @@ function createStageTimer(): {
   };
 }
 
-/** Fills holes (background pockets not connected to the crop border) larger than `minHole` pixels. */
-function fillHoles(
-  pixels: Int32Array,
-  width: number,
-  x0: number,
-  y0: number,
-  x1: number,
-  y1: number,
-  minHole: number,
-): Int32Array {
-  const w = x1 - x0 + 3;
-  const h = y1 - y0 + 3;
-  const mask = new Uint8Array(w * h);
-  for (let k = 0; k < pixels.length; k++) {
-    const p = pixels[k];
-    mask[(((p / width) | 0) - y0 + 1) * w + ((p % width) - x0 + 1)] = 1;
-  }
-  // The glass around the object: an 8-connected flood from the (empty) padding ring. Most objects
-  // have no hole at all, and then nothing needs labelling.
+/**
+ * Marks the glass around an object with 2: an 8-connected flood over 0s from pixel 0 (the crop's
+ * empty padding ring). What stays 0 afterwards is a hole.
+ */
+function floodOutside(mask: Uint8Array, w: number, h: number): void {
   const stack = new Int32Array(w * h);
   let top = 0;
   mask[0] = 2;
@@ -174,6 +160,28 @@ function fillHoles(
       }
     }
   }
+}
+
+/** Fills holes (background pockets not connected to the crop border) larger than `minHole` pixels. */
+function fillHoles(
+  pixels: Int32Array,
+  width: number,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  minHole: number,
+): Int32Array {
+  const w = x1 - x0 + 3;
+  const h = y1 - y0 + 3;
+  const mask = new Uint8Array(w * h);
+  for (let k = 0; k < pixels.length; k++) {
+    const p = pixels[k];
+    mask[(((p / width) | 0) - y0 + 1) * w + ((p % width) - x0 + 1)] = 1;
+  }
+  // The glass around the object: an 8-connected flood from the (empty) padding ring. Most objects
+  // have no hole at all, and then nothing needs labelling.
+  floodOutside(mask, w, h);
   let holePixels = 0;
   for (let i = 0; i < mask.length; i++) {
     const hole = mask[i] === 0 ? 1 : 0;
@@ -259,13 +267,8 @@ function stripStrands(pixels: Int32Array, width: number, mpp: number, probe: Sta
   }
   // Red cells' pale centres are filled first: a ring of red cells is not a thread.
   const solid = mask.slice();
-  for (let q = 0; q < solid.length; q++) solid[q] ^= 1;
-  const holes = labelComponents(solid, w, h);
-  solid.set(mask);
-  for (let k = 0; k < holes.count; k++) {
-    if (holes.x0[k] === 0 || holes.y0[k] === 0 || holes.x1[k] === w - 1 || holes.y1[k] === h - 1) continue;
-    for (let i = holes.offsets[k]; i < holes.offsets[k + 1]; i++) solid[holes.pixels[i]] = 1;
-  }
+  floodOutside(solid, w, h);
+  for (let q = 0; q < solid.length; q++) solid[q] = solid[q] === 2 ? 0 : 1;
   const radius2 = (0.85 / mpp) ** 2;
   const inside = distanceTransform(solid, w, h);
   // Thick pixels, then everything within the radius of one (the opening).
