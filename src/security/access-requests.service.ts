@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { AppError } from '../errors.js';
 import type { AccessRequestsTable, Database } from '../store/schema.js';
-import type { AuditService } from './audit.service.js';
+import type { AuditDetailValue, AuditService } from './audit.service.js';
 import { isoUtc, type Clock } from './clock.js';
 import { assertPasswordRule, hashPassword } from './passwords.js';
 import type { Principal } from './principal.js';
@@ -190,18 +190,14 @@ export class AccessRequestsService {
       );
       userId = user.id;
     }
-    await this.#decide(row.id, 'approved', admin, decision.note, now, userId);
-    await this.audit.record({
+    return this.#decide(row, admin, origin, {
+      status: 'approved',
       action: 'access-request.approve',
-      actor: { id: admin.id, name: admin.name, method: admin.method },
-      target: { type: 'access-request', id: row.id },
-      ip: origin.ip,
-      requestId: origin.requestId ?? null,
+      note: decision.note,
+      now,
+      userId,
       details: { role, userId },
     });
-    return toRequest(
-      await this.db.selectFrom('access_requests').selectAll().where('id', '=', id).executeTakeFirstOrThrow(),
-    );
   }
 
   async reject(
@@ -212,40 +208,60 @@ export class AccessRequestsService {
   ): Promise<AccessRequest> {
     const row = await this.#pending(id);
     const now = isoUtc(this.clock.now());
-    await this.#decide(row.id, 'rejected', admin, note, now, row.user_id);
-    await this.audit.record({
+    return this.#decide(row, admin, origin, {
+      status: 'rejected',
       action: 'access-request.reject',
+      note,
+      now,
+      userId: row.user_id,
+    });
+  }
+
+  /**
+   * Records an administrator's decision on a pending request, audits it, and returns the request
+   * as decided.
+   */
+  async #decide(
+    row: Row,
+    admin: Principal,
+    origin: Origin,
+    decision: {
+      status: 'approved' | 'rejected';
+      action: 'access-request.approve' | 'access-request.reject';
+      note: string | undefined;
+      now: string;
+      userId: string | null;
+      details?: Record<string, AuditDetailValue>;
+    },
+  ): Promise<AccessRequest> {
+    await this.db
+      .updateTable('access_requests')
+      .set({
+        status: decision.status,
+        decided_by: admin.name,
+        decided_at: decision.now,
+        decision_note: decision.note?.slice(0, 2000) ?? null,
+        // The chosen password's hash has served its purpose (or is not needed) once decided.
+        password_hash: null,
+        user_id: decision.userId,
+      })
+      .where('id', '=', row.id)
+      .where('status', '=', 'pending')
+      .execute();
+    await this.audit.record({
+      action: decision.action,
       actor: { id: admin.id, name: admin.name, method: admin.method },
       target: { type: 'access-request', id: row.id },
       ip: origin.ip,
       requestId: origin.requestId ?? null,
+      ...(decision.details && { details: decision.details }),
     });
     return toRequest(
-      await this.db.selectFrom('access_requests').selectAll().where('id', '=', id).executeTakeFirstOrThrow(),
+      await this.db
+        .selectFrom('access_requests')
+        .selectAll()
+        .where('id', '=', row.id)
+        .executeTakeFirstOrThrow(),
     );
-  }
-
-  async #decide(
-    id: string,
-    status: AccessRequestStatus,
-    admin: Principal,
-    note: string | undefined,
-    now: string,
-    userId: string | null,
-  ): Promise<void> {
-    await this.db
-      .updateTable('access_requests')
-      .set({
-        status,
-        decided_by: admin.name,
-        decided_at: now,
-        decision_note: note?.slice(0, 2000) ?? null,
-        // The chosen password's hash has served its purpose (or is not needed) once decided.
-        password_hash: null,
-        user_id: userId,
-      })
-      .where('id', '=', id)
-      .where('status', '=', 'pending')
-      .execute();
   }
 }

@@ -130,6 +130,7 @@ describe.each(DIALECTS)('analyses on worker threads, stored in $name', ({ create
     expect(metrics).toMatch(/gramscope_engine_duration_seconds_count\{engine="spin"\} [3-9]/);
     expect(metrics).toMatch(/gramscope_queue_depth 0/);
     expect(metrics).toMatch(/gramscope_worker_threads 1/);
+    expect(metrics).toMatch(/gramscope_worker_threads_started 1/);
     expect(metrics).toMatch(
       /gramscope_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/analyses",status="201"\} \d+/,
     );

@@ -83,10 +83,18 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext): AppMetri
   });
   new Gauge({
     name: 'gramscope_worker_threads',
-    help: 'Worker threads running engines (0: engines run inline)',
+    help: 'Worker threads engines may run on at most (0: engines run inline)',
     registers: [registry],
     collect() {
       this.set(ctx.pool?.threads ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'gramscope_worker_threads_started',
+    help: 'Worker threads started now: one at rest, up to gramscope_worker_threads while analyses overlap',
+    registers: [registry],
+    collect() {
+      this.set(ctx.pool?.stats().workers ?? 0);
     },
   });
   new Gauge({
