@@ -13,6 +13,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeImage } from '../src/imaging/intake.js';
 import { MorphologyEngine } from '../src/engines/morphology/index.js';
+import { summarise } from '../src/analysis/summarise.js';
+import { MORPHOTYPES, type MorphotypeKey } from '../src/domain/taxonomy.js';
 
 interface ManifestRecord {
   file: string;
@@ -41,6 +43,17 @@ const shapeOf = (morphotype: string | null): string =>
       : morphotype
         ? 'bacilli'
         : '-';
+// The morphotype each image's group (file name) stands for; the finding agrees when it names it first.
+const expectedMorphotype: Record<string, MorphotypeKey> = {
+  yeast: 'yeast',
+  'gpc-clusters': 'gpc_clusters',
+  'gpc-pairs': 'gpc_pairs',
+  gnr: 'gnr',
+  gpr: 'gpr',
+  gnc: 'gnc',
+};
+let findingRight = 0;
+let findingTotal = 0;
 let gramRight = 0;
 let gramTotal = 0;
 let shapeRight = 0;
@@ -61,6 +74,12 @@ for (const record of manifest) {
   const counts = new Map<string, number>();
   for (const d of organisms) counts.set(shapeOf(d.morphotype), (counts.get(shapeOf(d.morphotype)) ?? 0) + 1);
   const shape = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '-';
+  const finding = summarise(out.detections, { assessable: out.assessable }).finding.en;
+  const expected = expectedMorphotype[record.file.split('_')[1]];
+  if (expected) {
+    findingTotal++;
+    if (finding.startsWith(MORPHOTYPES[expected].en)) findingRight++;
+  }
   if (record.gram) {
     gramTotal++;
     if (gram === record.gram) gramRight++;
@@ -70,7 +89,9 @@ for (const record of manifest) {
     if (shape === record.shape) shapeRight++;
   }
   console.log(
-    `${record.file.padEnd(72)} truth ${String(record.gram).padEnd(8)} ${String(record.shape).padEnd(7)} | engine ${gram.padEnd(8)} (${positive}+/${negative}−) ${shape.padEnd(7)} scale ${out.scale.source}${out.scale.micronsPerPixel ? ` ${out.scale.micronsPerPixel.toFixed(3)}` : ''}${out.assessable?.ok ? '' : ` — ${out.assessable?.reason?.en}`}`,
+    `${record.file.padEnd(72)} truth ${String(record.gram).padEnd(8)} ${String(record.shape).padEnd(7)} | engine ${gram.padEnd(8)} (${positive}+/${negative}−) ${shape.padEnd(7)} scale ${out.scale.source}${out.scale.micronsPerPixel ? ` ${out.scale.micronsPerPixel.toFixed(3)}` : ''}${out.assessable?.ok ? '' : ` — ${out.assessable?.reason?.en}`} | "${finding}"`,
   );
 }
-console.log(`Gram call per image: ${gramRight}/${gramTotal}; shape per image: ${shapeRight}/${shapeTotal}`);
+console.log(
+  `Gram call per image: ${gramRight}/${gramTotal}; shape per image: ${shapeRight}/${shapeTotal}; finding names the image's morphotype first: ${findingRight}/${findingTotal}`,
+);

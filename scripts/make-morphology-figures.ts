@@ -77,8 +77,10 @@ const resultPicture = crop((x, y) => {
   ];
   if (c < 0) return base.map((v) => Math.round(v * 0.35 + 255 * 0.65)) as [number, number, number];
   const cell = layers.cells[c];
-  const m = cell.mergedInto >= 0 ? layers.cells[cell.mergedInto].morphotype : cell.morphotype;
-  return m ? MORPHOTYPE_COLOURS[m] : [150, 150, 150];
+  const owner = cell.mergedInto >= 0 ? layers.cells[cell.mergedInto] : cell;
+  // Doubtful objects (not reported) in light grey, host material and debris in mid grey.
+  if (owner.unreported) return [205, 205, 205];
+  return owner.morphotype ? MORPHOTYPE_COLOURS[owner.morphotype] : [150, 150, 150];
 });
 figures['7-morphotypes'] = resultPicture;
 

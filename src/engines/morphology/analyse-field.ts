@@ -77,6 +77,8 @@ export interface AnalysedCell {
   mergedInto: number;
   /** Field-level doubt about this cell being an organism (1: none), with the reason. */
   doubt?: { factor: number; reason: string };
+  /** Left out of the result as doubtful (score below the reporting floor). */
+  unreported?: boolean;
 }
 
 export interface FieldAnalysis {
@@ -148,11 +150,40 @@ function fillHoles(
     const p = pixels[k];
     mask[(((p / width) | 0) - y0 + 1) * w + ((p % width) - x0 + 1)] = 1;
   }
-  for (let i = 0; i < mask.length; i++) mask[i] ^= 1;
+  // The glass around the object: an 8-connected flood from the (empty) padding ring. Most objects
+  // have no hole at all, and then nothing needs labelling.
+  const stack = new Int32Array(w * h);
+  let top = 0;
+  mask[0] = 2;
+  stack[top++] = 0;
+  while (top > 0) {
+    const q = stack[--top];
+    const qx = q % w;
+    const qy = (q / w) | 0;
+    for (let dy = -1; dy <= 1; dy++) {
+      const ny = qy + dy;
+      if (ny < 0 || ny >= h) continue;
+      for (let dx = -1; dx <= 1; dx++) {
+        const nx = qx + dx;
+        if (nx < 0 || nx >= w) continue;
+        const n = ny * w + nx;
+        if (mask[n] === 0) {
+          mask[n] = 2;
+          stack[top++] = n;
+        }
+      }
+    }
+  }
+  let holePixels = 0;
+  for (let i = 0; i < mask.length; i++) {
+    const hole = mask[i] === 0 ? 1 : 0;
+    holePixels += hole;
+    mask[i] = hole;
+  }
+  if (holePixels < minHole) return pixels;
   const holes = labelComponents(mask, w, h);
   const extra: number[] = [];
   for (let k = 0; k < holes.count; k++) {
-    if (holes.x0[k] === 0 || holes.y0[k] === 0 || holes.x1[k] === w - 1 || holes.y1[k] === h - 1) continue;
     if (holes.area[k] < minHole) continue;
     for (let i = holes.offsets[k]; i < holes.offsets[k + 1]; i++) {
       const q = holes.pixels[i];
@@ -570,7 +601,8 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   // A red cell is 7.5 µm across: at 0.4 µm/px it still spans some 19 pixels, so on large fields the
   // search runs on a further halved copy (a quarter of the coarse pixels to blur, label and split).
   const coarseMpp = workMpp ? workMpp * coarseStep : null;
-  const redHalf = coarse.width * coarse.height > 400_000 && (coarseMpp === null || coarseMpp <= 0.25);
+  // Without a scale the red cells are what gives it: they are then measured on the finer copy.
+  const redHalf = coarse.width * coarse.height > 400_000 && coarseMpp !== null && coarseMpp <= 0.25;
   const redStep = coarseStep * (redHalf ? 2 : 1);
   const red = redHalf ? downscaleWorking(coarse, 2) : coarse;
   const redSampler = redHalf
@@ -920,11 +952,19 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     }
   }
   // Coryneforms, Listeria and Bacillus show coccoid forms, and palisades or boxcar chains that the
-  // splits cut into short pieces: in a field where Gram-positive rods are a large population, violet
-  // "cocci" no wider than those rods are read as the rods' own forms, not as a second organism.
-  const gpRods = indices((c) => c.cls.gram === 'positive' && c.cls.kind === 'rod');
+  // splits cut into short pieces: in a field where Gram-positive rods are at least as many as the
+  // violet "cocci", cocci no wider than those rods are read as the rods' own forms, not as a second
+  // organism. (Where the cocci clearly outnumber the rods, as in a mixed culture, both stand.)
+  // Rods by their own measure only: short forms just read as rods with the field's population (the
+  // rule above) would otherwise turn a field of lancet pairs into one of rods.
+  const gpRods = indices(
+    (c) =>
+      c.cls.gram === 'positive' &&
+      c.cls.kind === 'rod' &&
+      !(c.cls.aspectRatio >= 1.7 && c.cls.lengthUm <= 1.35),
+  );
   const gpRound = indices((c) => c.cls.gram === 'positive' && c.cls.kind === 'coccus');
-  if (gpRods.length >= 10 && gpRods.length >= 0.5 * gpRound.length && gpRound.length > 0) {
+  if (gpRods.length >= 10 && gpRods.length >= 0.9 * gpRound.length && gpRound.length > 0) {
     const median = (list: number[]): number => {
       const v = list.map((i) => cells[i].cls.widthUm).sort((a, b) => a - b);
       return v[v.length >> 1];
@@ -982,14 +1022,14 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     notes.cocciEvidence = JSON.stringify(cocciReading.evidence);
     // Staphylococci, streptococci, enterococci and pneumococci divide into pairs, chains and
     // clusters. A "population" of violet cocci lying almost all alone is more likely crystal-violet
-    // precipitate (specks of coccal size); its lone members are doubted.
+    // precipitate (specks of coccal size); its lone members are doubted enough not to be reported.
     const { singles } = cocciReading.evidence;
     if (singles >= 3 && singles >= 0.6 * gpc.length) {
       notes.isolatedVioletSpecks = singles;
       for (const i of gpc)
         if (cells[i].arrangement === 'single')
           cells[i].doubt = {
-            factor: 0.3,
+            factor: 0.15,
             reason: 'lone violet coccus in a field of lone cocci: possibly stain precipitate',
           };
     }
@@ -1119,6 +1159,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     const score = 0.3 * (0.4 + 0.6 * cls.confidence) + 0.7 * plausible;
     // What the engine doubts more than it believes is not reported (nor counted in the finding).
     if (cell.morphotype !== 'rbc' && score < MIN_REPORTED_SCORE) {
+      cell.unreported = true;
       notes.doubtfulNotReported = Number(notes.doubtfulNotReported ?? 0) + 1;
       continue;
     }
