@@ -5,47 +5,64 @@
  * a rod's ridge stays one cell while two touching cocci become two.
  */
 
+/** Scratch lines for the distance transform, grown to the longest side seen (objects are small and many). */
+let dtF = new Float64Array(64);
+let dtZ = new Float64Array(65);
+let dtV = new Int32Array(64);
+let dtOut = new Float64Array(64);
+
+/** One 1-D lower-envelope pass over dtF[0..len) into dtOut. */
+function envelopePass(len: number): void {
+  const f = dtF;
+  const z = dtZ;
+  const v = dtV;
+  const out = dtOut;
+  const INF = 1e10;
+  let k = 0;
+  v[0] = 0;
+  z[0] = -INF;
+  z[1] = INF;
+  for (let q = 1; q < len; q++) {
+    let s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
+    while (s <= z[k]) {
+      k--;
+      s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
+    }
+    k++;
+    v[k] = q;
+    z[k] = s;
+    z[k + 1] = INF;
+  }
+  k = 0;
+  for (let q = 0; q < len; q++) {
+    while (z[k + 1] < q) k++;
+    out[q] = (q - v[k]) * (q - v[k]) + f[v[k]];
+  }
+}
+
 /** Squared Euclidean distance transform of a binary image (Felzenszwalb & Huttenlocher 2012). */
 export function distanceTransform(mask: Uint8Array, width: number, height: number): Float32Array {
   const INF = 1e10;
   const d = new Float32Array(width * height);
   for (let i = 0; i < d.length; i++) d[i] = mask[i] ? INF : 0;
   const n = Math.max(width, height);
-  const f = new Float64Array(n);
-  const z = new Float64Array(n + 1);
-  const v = new Int32Array(n);
-  const out = new Float64Array(n);
-  const pass = (len: number): void => {
-    let k = 0;
-    v[0] = 0;
-    z[0] = -INF;
-    z[1] = INF;
-    for (let q = 1; q < len; q++) {
-      let s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
-      while (s <= z[k]) {
-        k--;
-        s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
-      }
-      k++;
-      v[k] = q;
-      z[k] = s;
-      z[k + 1] = INF;
-    }
-    k = 0;
-    for (let q = 0; q < len; q++) {
-      while (z[k + 1] < q) k++;
-      out[q] = (q - v[k]) * (q - v[k]) + f[v[k]];
-    }
-  };
+  if (dtF.length < n) {
+    dtF = new Float64Array(n);
+    dtZ = new Float64Array(n + 1);
+    dtV = new Int32Array(n);
+    dtOut = new Float64Array(n);
+  }
+  const f = dtF;
+  const out = dtOut;
   for (let x = 0; x < width; x++) {
     for (let y = 0; y < height; y++) f[y] = d[y * width + x];
-    pass(height);
+    envelopePass(height);
     for (let y = 0; y < height; y++) d[y * width + x] = out[y];
   }
   for (let y = 0; y < height; y++) {
     const o = y * width;
     for (let x = 0; x < width; x++) f[x] = d[o + x];
-    pass(width);
+    envelopePass(width);
     for (let x = 0; x < width; x++) d[o + x] = out[x];
   }
   return d;
@@ -59,6 +76,13 @@ export interface SplitOptions {
 }
 
 export const DEFAULT_SPLIT: SplitOptions = { neckRatio: 0.72, minDepth: 0.9 };
+
+let fbCounts = new Int32Array(256);
+let fbOrder = new Int32Array(256);
+let fbParent = new Int32Array(256);
+let fbPeak = new Float32Array(256);
+let fbBasin = new Int32Array(1024).fill(-1);
+const fbRoots = new Int32Array(8);
 
 function find(parent: Int32Array, a: number): number {
   while (parent[a] !== a) {
@@ -83,28 +107,44 @@ function floodBasins(
 ): { cellOf: Int32Array; count: number } {
   let maxD = -Infinity;
   let minD = Infinity;
-  for (let k = 0; k < local.length; k++) {
+  const n = local.length;
+  for (let k = 0; k < n; k++) {
     const d = dist[local[k]];
     if (d > maxD) maxD = d;
     if (d < minD) minD = d;
   }
-  if (!(maxD >= minD)) return { cellOf: new Int32Array(local.length), count: 1 };
+  if (!(maxD >= minD)) return { cellOf: new Int32Array(n), count: 1 };
   const levels = Math.ceil((maxD - minD) * resolution) + 1;
-  const counts = new Int32Array(levels + 1);
-  const bucketOf = (d: number): number => levels - 1 - Math.floor((d - minD) * resolution);
-  for (let k = 0; k < local.length; k++) counts[bucketOf(dist[local[k]])]++;
+  // Scratch reused across objects: a field holds thousands of them, and the allocations cost more
+  // than the flood itself for small ones.
+  if (fbCounts.length < levels + 1) fbCounts = new Int32Array(Math.max(levels + 1, 2 * fbCounts.length));
+  if (fbOrder.length < n) {
+    const size = Math.max(n, 2 * fbOrder.length);
+    fbOrder = new Int32Array(size);
+    fbParent = new Int32Array(size);
+    fbPeak = new Float32Array(size);
+  }
+  if (fbBasin.length < w * h) fbBasin = new Int32Array(Math.max(w * h, 2 * fbBasin.length)).fill(-1);
+  const counts = fbCounts;
+  counts.fill(0, 0, levels + 1);
+  const top = levels - 1;
+  for (let k = 0; k < n; k++) counts[top - Math.floor((dist[local[k]] - minD) * resolution)]++;
   for (let i = 1; i <= levels; i++) counts[i] += counts[i - 1];
-  const order = new Int32Array(local.length);
-  for (let k = local.length - 1; k >= 0; k--) order[--counts[bucketOf(dist[local[k]])]] = local[k];
-  const basin = new Int32Array(w * h).fill(-1);
-  const parent = new Int32Array(local.length);
-  const peak = new Float32Array(local.length);
+  const order = fbOrder;
+  for (let k = n - 1; k >= 0; k--) {
+    const q = local[k];
+    order[--counts[top - Math.floor((dist[q] - minD) * resolution)]] = q;
+  }
+  // All -1 between calls: only this object's pixels are written, and reset before returning.
+  const basin = fbBasin;
+  const parent = fbParent;
+  const peak = fbPeak;
+  const roots = fbRoots;
   let basins = 0;
-  const roots: number[] = [];
-  for (let o = 0; o < order.length; o++) {
+  for (let o = 0; o < n; o++) {
     const q = order[o];
     const level = dist[q];
-    roots.length = 0;
+    let nRoots = 0;
     // The pixel joins the basin of its highest already-flooded neighbour (steepest ascent), so a
     // contested rim goes to the cell it belongs to, not to the cell with the taller peak.
     let steepest = -1;
@@ -116,22 +156,29 @@ function floodBasins(
         const b = basin[nq];
         if (b < 0) continue;
         const r = find(parent, b);
-        if (!roots.includes(r)) roots.push(r);
+        let seen = false;
+        for (let i = 0; i < nRoots; i++)
+          if (roots[i] === r) {
+            seen = true;
+            break;
+          }
+        if (!seen) roots[nRoots++] = r;
         if (dist[nq] > steepestLevel) {
           steepestLevel = dist[nq];
           steepest = r;
         }
       }
     }
-    if (roots.length === 0) {
+    if (nRoots === 0) {
       parent[basins] = basins;
       peak[basins] = level;
       basin[q] = basins++;
       continue;
     }
     let main = roots[0];
-    for (const r of roots) if (peak[r] > peak[main]) main = r;
-    for (const r of roots) {
+    for (let i = 0; i < nRoots; i++) if (peak[roots[i]] > peak[main]) main = roots[i];
+    for (let i = 0; i < nRoots; i++) {
+      const r = roots[i];
       if (r === main) continue;
       const lower = peak[r];
       if (level >= options.neckRatio * lower || lower - level < options.minDepth) parent[r] = main;
@@ -140,12 +187,13 @@ function floodBasins(
   }
   const cellOfRoot = new Int32Array(basins).fill(-1);
   let count = 0;
-  const cellOf = new Int32Array(local.length);
-  for (let k = 0; k < local.length; k++) {
+  const cellOf = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
     const r = find(parent, basin[local[k]]);
     if (cellOfRoot[r] < 0) cellOfRoot[r] = count++;
     cellOf[k] = cellOfRoot[r];
   }
+  for (let k = 0; k < n; k++) basin[local[k]] = -1;
   return { cellOf, count };
 }
 
@@ -177,14 +225,11 @@ export function splitObject(
     local[k] = q;
     mask[q] = 1;
   }
-  const dist2 = distanceTransform(mask, w, h);
-  const dist = new Float32Array(w * h);
-  let maxD = 0;
+  // Distances in place: outside the object they are 0 either way.
+  const dist = distanceTransform(mask, w, h);
   for (let k = 0; k < local.length; k++) {
     const q = local[k];
-    const d = Math.sqrt(dist2[q]);
-    dist[q] = d;
-    if (d > maxD) maxD = d;
+    dist[q] = Math.sqrt(dist[q]);
   }
   const { cellOf, count } = floodBasins(local, dist, w, h, 8, options);
   return { cellOf, count, distance: dist, cropWidth: w };
