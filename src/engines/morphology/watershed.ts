@@ -10,6 +10,7 @@ let dtF = new Float64Array(64);
 let dtZ = new Float64Array(65);
 let dtV = new Int32Array(64);
 let dtOut = new Float64Array(64);
+let dtLast = new Int32Array(64);
 
 /** One 1-D lower-envelope pass over dtF[0..len) into dtOut. */
 function envelopePass(len: number): void {
@@ -54,10 +55,29 @@ export function distanceTransform(mask: Uint8Array, width: number, height: numbe
   }
   const f = dtF;
   const out = dtOut;
-  for (let x = 0; x < width; x++) {
-    for (let y = 0; y < height; y++) f[y] = d[y * width + x];
-    envelopePass(height);
-    for (let y = 0; y < height; y++) d[y * width + x] = out[y];
+  // Columns first. On a binary mask the 1-D transform is just the squared distance to the nearest
+  // background pixel above or below (what the lower envelope gives there), found by two row-major
+  // sweeps instead of strided per-column passes; a column with no background keeps INF.
+  if (dtLast.length < width) dtLast = new Int32Array(width);
+  const last = dtLast;
+  last.fill(-1, 0, width);
+  for (let y = 0; y < height; y++) {
+    const o = y * width;
+    for (let x = 0; x < width; x++) {
+      if (!mask[o + x]) last[x] = y;
+      else if (last[x] >= 0) d[o + x] = (y - last[x]) * (y - last[x]);
+    }
+  }
+  last.fill(-1, 0, width);
+  for (let y = height - 1; y >= 0; y--) {
+    const o = y * width;
+    for (let x = 0; x < width; x++) {
+      if (!mask[o + x]) last[x] = y;
+      else if (last[x] >= 0) {
+        const below = (last[x] - y) * (last[x] - y);
+        if (below < d[o + x]) d[o + x] = below;
+      }
+    }
   }
   for (let y = 0; y < height; y++) {
     const o = y * width;
