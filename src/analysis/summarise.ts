@@ -33,6 +33,20 @@ export function findingFor(counts: ReadonlyMap<MorphotypeKey, number>): Localise
   return { en: englishList(named.map((m) => m.en)), ja: named.map((m) => m.ja).join('、') };
 }
 
+/**
+ * A finding sentence as an order-free key: the morphotypes it names, lower-cased and sorted, so
+ * "Gram-negative rods and Gram-positive cocci in clusters" and its reverse compare equal. The
+ * sentence lists the most frequent morphotype first; which of two similar counts wins is not
+ * something a reader of the finding acts on.
+ */
+export function findingKey(sentence: string): string {
+  return sentence
+    .split(/, | and /)
+    .map((name) => name.trim().toLowerCase())
+    .sort()
+    .join(' | ');
+}
+
 /** "A", "A and B", "A, B and C"; a name after the first loses its capital unless it is "Gram". */
 function englishList(names: readonly string[]): string {
   const words = names.map((n, i) =>

@@ -6,7 +6,7 @@ import {
   LABEL_PRIORS_BY_MORPHOTYPE,
   topLabelForMorphotype,
 } from '../../src/analysis/differential.js';
-import { findingFor, summarise } from '../../src/analysis/summarise.js';
+import { findingFor, findingKey, summarise } from '../../src/analysis/summarise.js';
 import type { Detection } from '../../src/domain/analysis-result.js';
 
 const det = (morphotype: Detection['morphotype'], gram: Detection['gram'], label = 'x'): Detection => ({
@@ -48,6 +48,35 @@ describe('finding and summary', () => {
     );
     expect(f.en).toBe('Gram-negative rods, yeast and Gram-negative coccobacilli');
     expect(f.ja).toBe('グラム陰性桿菌、酵母様真菌、グラム陰性球桿菌');
+  });
+
+  it('compares findings by the morphotypes they name, in any order', () => {
+    const a = findingFor(
+      new Map([
+        ['gpc_clusters', 60],
+        ['gnr', 40],
+      ]),
+    ).en;
+    const b = findingFor(
+      new Map([
+        ['gnr', 60],
+        ['gpc_clusters', 40],
+      ]),
+    ).en;
+    expect(a).not.toBe(b);
+    expect(findingKey(a)).toBe(findingKey(b));
+    expect(findingKey(a)).not.toBe(findingKey(findingFor(new Map([['gpc_clusters', 60]])).en));
+    expect(findingKey('Gram-negative rods, yeast and Gram-negative coccobacilli')).toBe(
+      findingKey(
+        findingFor(
+          new Map([
+            ['yeast', 50],
+            ['gncb', 30],
+            ['gnr', 20],
+          ]),
+        ).en,
+      ),
+    );
   });
 
   it('reports no organisms seen when only red cells are present', () => {

@@ -89,13 +89,14 @@ export function registerEvalCommand(program: Command): void {
       if (flags.json !== '-') {
         const line =
           flags.json || flags.html
-            ? `mAP@0.5 ${report.map50?.toFixed(3) ?? 'n/a'}, mAP@0.5:0.95 ${report.map50_95?.toFixed(3) ?? 'n/a'}, Gram ${pct(report.gramAccuracy)}, morphotype ${pct(report.morphotypeAccuracy)}, finding ${pct(report.findingAccuracy)} on ${report.dataset.images} fields in ${(report.timing.totalMs / 1000).toFixed(1)} s`
+            ? `mAP@0.5 ${report.map50?.toFixed(3) ?? 'n/a'}, mAP@0.5:0.95 ${report.map50_95?.toFixed(3) ?? 'n/a'}, Gram ${pct(report.gramAccuracy)}, morphotype ${pct(report.morphotypeAccuracy)}, finding ${pct(report.findingAccuracy)} (exact sentence ${pct(report.findingExactAccuracy)}) on ${report.dataset.images} fields in ${(report.timing.totalMs / 1000).toFixed(1)} s`
             : JSON.stringify({
                 map50: report.map50,
                 map50_95: report.map50_95,
                 gramAccuracy: report.gramAccuracy,
                 morphotypeAccuracy: report.morphotypeAccuracy,
                 findingAccuracy: report.findingAccuracy,
+                findingExactAccuracy: report.findingExactAccuracy,
                 images: report.dataset.images,
                 totalMs: report.timing.totalMs,
               });

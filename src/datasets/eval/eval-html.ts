@@ -96,7 +96,8 @@ export async function renderEvalHtml(report: EvalReport, examples: readonly Eval
       'Morphotype of matched organisms',
       `${pct(report.morphotypeAccuracy)} (${report.attributeAgreement.morphotype.correct}/${report.attributeAgreement.morphotype.compared})`,
     ],
-    ['Field finding sentence right', pct(report.findingAccuracy)],
+    ['Field finding names the right morphotypes', pct(report.findingAccuracy)],
+    ['Field finding sentence identical (order included)', pct(report.findingExactAccuracy)],
     ['Fields / ground-truth objects', `${report.dataset.images} / ${report.dataset.objects}`],
     [
       'Engine',

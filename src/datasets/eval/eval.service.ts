@@ -12,7 +12,7 @@ import { isLabelKey, isMorphotypeKey, LABELS, type MorphotypeKey } from '../../d
 import { analyzeField } from '../../analysis/analyze-field.js';
 import { builtInEngineModule, loadEngineDescriptors } from '../../analysis/engine-modules.js';
 import { InferencePool } from '../../analysis/inference-pool.js';
-import { countMorphotypes, findingFor } from '../../analysis/summarise.js';
+import { countMorphotypes, findingFor, findingKey } from '../../analysis/summarise.js';
 import type { Engine, EngineDescriptor } from '../../engines/engine.js';
 import { createEngineRegistry } from '../../engines/index.js';
 import { AppError } from '../../errors.js';
@@ -62,7 +62,10 @@ export interface EvalImageRecord {
   f1: number | null;
   truthFinding: string;
   predictedFinding: string;
+  /** The predicted finding names the same morphotypes as the truth's (in any order). */
   findingCorrect: boolean;
+  /** The sentences are identical, order of the morphotypes included. */
+  findingExact: boolean;
   ms: number;
 }
 
@@ -88,6 +91,8 @@ export interface EvalReport {
     morphotype: { compared: number; correct: number };
   };
   findingAccuracy: number | null;
+  /** Share of fields whose finding sentence is identical, morphotype order included. */
+  findingExactAccuracy: number | null;
   confusion: ConfusionMatrix;
   prCurves: { iou: 0.5; recall: readonly number[]; precision: Record<string, number[]> };
   images: EvalImageRecord[];
@@ -276,7 +281,8 @@ export async function evaluateDataset(
       ),
       truthFinding,
       predictedFinding,
-      findingCorrect: truthFinding === predictedFinding,
+      findingCorrect: findingKey(truthFinding) === findingKey(predictedFinding),
+      findingExact: truthFinding === predictedFinding,
       ms: Math.round(elapsed[i]),
     };
   });
@@ -322,6 +328,7 @@ export async function evaluateDataset(
       morphotype: { compared: agreement.morphotype.compared, correct: agreement.morphotype.correct },
     },
     findingAccuracy: round(records.filter((r) => r.findingCorrect).length / records.length),
+    findingExactAccuracy: round(records.filter((r) => r.findingExact).length / records.length),
     confusion,
     prCurves: { iou: 0.5, recall: RECALL_POINTS.map((r) => round(r)!), precision: prCurves },
     images: records,

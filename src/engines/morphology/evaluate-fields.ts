@@ -6,7 +6,7 @@
 import type { Detection } from '../../domain/analysis-result.js';
 import { iou, type Box } from '../../domain/geometry.js';
 import { MORPHOTYPES, type Gram, type MorphotypeKey } from '../../domain/taxonomy.js';
-import { countMorphotypes, findingFor } from '../../analysis/summarise.js';
+import { countMorphotypes, findingFor, findingKey } from '../../analysis/summarise.js';
 import {
   createSite,
   DEFAULT_SYNTH_MICRONS_PER_PIXEL,
@@ -70,12 +70,8 @@ export function matchDetections(
 }
 
 /** The finding as an order-free key: the morphotypes it names, sorted. */
-const findingKey = (counts: ReadonlyMap<MorphotypeKey, number>): string =>
-  findingFor(counts)
-    .en.split(/, | and /)
-    .map((name) => name.toLowerCase())
-    .sort()
-    .join(' and ');
+const findingKeyOf = (counts: ReadonlyMap<MorphotypeKey, number>): string =>
+  findingKey(findingFor(counts).en);
 
 /** Scores one field. */
 export function scoreField(truth: readonly TruthObject[], detections: readonly Detection[]): FieldScore {
@@ -117,8 +113,8 @@ export function scoreField(truth: readonly TruthObject[], detections: readonly D
     gramCorrect,
     morphotypeCorrect,
     confusion,
-    truthFinding: findingKey(truthCounts),
-    detectedFinding: findingKey(countMorphotypes(detections)),
+    truthFinding: findingKeyOf(truthCounts),
+    detectedFinding: findingKeyOf(countMorphotypes(detections)),
   };
 }
 

@@ -67,6 +67,7 @@ describe('gramscope eval', () => {
     expect(perfect.report.gramAccuracy).toBe(1);
     expect(perfect.report.morphotypeAccuracy).toBe(1);
     expect(perfect.report.findingAccuracy).toBe(1);
+    expect(perfect.report.findingExactAccuracy).toBe(1);
     expect(perfect.report.confusion.matrix.at(-1)!.every((v) => v === 0)).toBe(true);
 
     // Keep every other box: recall 1/2 and, per class, AP = 51/101 (precision 1 up to recall 0.5).
