@@ -144,8 +144,8 @@ function floodOutside(mask: Uint8Array, w: number, h: number): void {
   stack[top++] = 0;
   while (top > 0) {
     const q = stack[--top];
-    const qx = q % w;
     const qy = (q / w) | 0;
+    const qx = q - qy * w;
     for (let dy = -1; dy <= 1; dy++) {
       const ny = qy + dy;
       if (ny < 0 || ny >= h) continue;
@@ -177,7 +177,8 @@ function fillHoles(
   const mask = new Uint8Array(w * h);
   for (let k = 0; k < pixels.length; k++) {
     const p = pixels[k];
-    mask[(((p / width) | 0) - y0 + 1) * w + ((p % width) - x0 + 1)] = 1;
+    const py = (p / width) | 0;
+    mask[(py - y0 + 1) * w + (p - py * width - x0 + 1)] = 1;
   }
   // The glass around the object: an 8-connected flood from the (empty) padding ring. Most objects
   // have no hole at all, and then nothing needs labelling.
@@ -261,7 +262,8 @@ function stripStrands(pixels: Int32Array, width: number, mpp: number, probe: Sta
   const local = new Int32Array(pixels.length);
   for (let i = 0; i < pixels.length; i++) {
     const p = pixels[i];
-    const q = (((p / width) | 0) - b.y0 + 1) * w + ((p % width) - b.x0 + 1);
+    const py = (p / width) | 0;
+    const q = (py - b.y0 + 1) * w + (p - py * width - b.x0 + 1);
     local[i] = q;
     mask[q] = 1;
   }
@@ -331,7 +333,8 @@ function toGlobal(
   const out = new Int32Array(to - from);
   for (let i = from; i < to; i++) {
     const q = parts.pixels[i];
-    out[i - from] = (((q / cropWidth) | 0) + y0) * width + ((q % cropWidth) + x0);
+    const qy = (q / cropWidth) | 0;
+    out[i - from] = (qy + y0) * width + (q - qy * cropWidth + x0);
   }
   return out;
 }
@@ -445,8 +448,8 @@ function boundsOf(
   let y1 = -Infinity;
   for (let i = 0; i < pixels.length; i++) {
     const p = pixels[i];
-    const x = p % width;
     const y = (p / width) | 0;
+    const x = p - y * width;
     if (x < x0) x0 = x;
     if (x > x1) x1 = x;
     if (y < y0) y0 = y;
@@ -708,12 +711,15 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     const peak = upperQuantile(smoothed, pixels, 0.9);
     const cut = Math.max(base, 0.5 * peak);
     const box = boundsOf(pixels, work.width);
+    const ww = work.width;
     const w = box.x1 - box.x0 + 1;
     const h = box.y1 - box.y0 + 1;
     const local = new Uint8Array(w * h);
     for (let i = 0; i < pixels.length; i++) {
       const p = pixels[i];
-      if (smoothed[p] >= cut) local[(((p / work.width) | 0) - box.y0) * w + ((p % work.width) - box.x0)] = 1;
+      if (!(smoothed[p] >= cut)) continue;
+      const py = (p / ww) | 0;
+      local[(py - box.y0) * w + (p - py * ww - box.x0)] = 1;
     }
     const pieces = labelComponents(local, w, h);
     for (let k = 0; k < pieces.count; k++) {
@@ -749,7 +755,8 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     let restCount = 0;
     for (let i = 0; i < pixels.length; i++) {
       const p = pixels[i];
-      const q = (((p / work.width) | 0) - box.y0) * w + ((p % work.width) - box.x0);
+      const py = (p / ww) | 0;
+      const q = (py - box.y0) * w + (p - py * ww - box.x0);
       if (!near[q]) {
         rest[q] = 1;
         restCount++;

@@ -54,8 +54,9 @@ export function measureCell(
     const p = pixels[k];
     if (smoothedOd[p] < cut) continue;
     n++;
-    sx += p % width;
-    sy += (p / width) | 0;
+    const y = (p / width) | 0;
+    sx += p - y * width;
+    sy += y;
   }
   if (n === 0) return null;
   const cx = sx / n;
@@ -88,8 +89,8 @@ export function measureCell(
   for (let k = 0; k < pixels.length; k++) {
     const p = pixels[k];
     if (smoothedOd[p] < cut) continue;
-    const x = p % width;
     const y = (p / width) | 0;
+    const x = p - y * width;
     const dx = x - cx;
     const dy = y - cy;
     sxx += dx * dx;
@@ -119,8 +120,9 @@ export function measureCell(
   for (let k = 0; k < pixels.length; k++) {
     const p = pixels[k];
     if (smoothedOd[p] < cut) continue;
-    const dx = (p % width) - cx;
-    const dy = ((p / width) | 0) - cy;
+    const y = (p / width) | 0;
+    const dx = p - y * width - cx;
+    const dy = y - cy;
     const u = dx * ca + dy * sa;
     const v = -dx * sa + dy * ca;
     if (u < minU) minU = u;

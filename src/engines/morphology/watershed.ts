@@ -239,8 +239,9 @@ export function splitObject(
   const local = new Int32Array(pixels.length);
   for (let k = 0; k < pixels.length; k++) {
     const p = pixels[k];
-    const x = (p % imageWidth) - x0 + 1;
-    const y = ((p / imageWidth) | 0) - y0 + 1;
+    const py = (p / imageWidth) | 0;
+    const x = p - py * imageWidth - x0 + 1;
+    const y = py - y0 + 1;
     const q = y * w + x;
     local[k] = q;
     mask[q] = 1;
@@ -280,8 +281,9 @@ export function splitAtWaist(
   const across = new Float32Array(pixels.length);
   for (let i = 0; i < pixels.length; i++) {
     const p = pixels[i];
-    const dx = (p % imageWidth) - cx;
-    const dy = ((p / imageWidth) | 0) - cy;
+    const py = (p / imageWidth) | 0;
+    const dx = p - py * imageWidth - cx;
+    const dy = py - cy;
     const v = dx * ca + dy * sa;
     u[i] = v;
     across[i] = -dx * sa + dy * ca;
@@ -358,7 +360,8 @@ export function splitByDensity(
   const values = new Float32Array(w * h);
   for (let k = 0; k < pixels.length; k++) {
     const p = pixels[k];
-    const q = (((p / imageWidth) | 0) - y0 + 1) * w + ((p % imageWidth) - x0 + 1);
+    const py = (p / imageWidth) | 0;
+    const q = (py - y0 + 1) * w + (p - py * imageWidth - x0 + 1);
     local[k] = q;
     values[q] = density[p];
   }
@@ -379,7 +382,8 @@ export function splitInHalf(
   const side = new Uint8Array(pixels.length);
   for (let i = 0; i < pixels.length; i++) {
     const p = pixels[i];
-    if (((p % imageWidth) - cx) * ca + (((p / imageWidth) | 0) - cy) * sa < 0) {
+    const py = (p / imageWidth) | 0;
+    if ((p - py * imageWidth - cx) * ca + (py - cy) * sa < 0) {
       side[i] = 1;
       n++;
     }
