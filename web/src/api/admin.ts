@@ -3,6 +3,7 @@
  * shapes below are the ones proposed in docs/web.md, read tolerantly (a bare array or `{ items }`).
  */
 import type { ModelCard } from '../../../src/models/model-card.js';
+import type { PurgeReport, RetentionSettings } from '../../../src/store/image-retention.service.js';
 import type { AccessRequest } from './auth';
 import { request, uploadForm, type UploadProgress } from './client';
 
@@ -212,32 +213,12 @@ export function deleteProfile(id: string): Promise<void> {
   return request<void>(`profiles/${encodeURIComponent(id)}`, { method: 'DELETE' });
 }
 
-/** One purge run (src/store/image-retention.service.ts PurgeReport). */
-export interface PurgeReport {
-  at: string;
-  trigger: 'schedule' | 'cli' | 'admin';
-  days: number;
-  cutoff: string | null;
-  purged: number;
-  failed: number;
-  durationMs: number;
-}
-
 /**
- * GET /settings/retention. Only original images expire: analyses, detections, reviews and the audit
- * log are always kept (`keptIndefinitely`). `imagesDays` 0 keeps images forever.
+ * GET /settings/retention, typed by the server's own definitions. Only original images expire:
+ * analyses, detections, reviews and the audit log are always kept (`keptIndefinitely`).
+ * `imagesDays` 0 keeps images forever.
  */
-export interface RetentionSettings {
-  imagesDays: number;
-  imagesDaysConfigured: number;
-  source: 'configuration' | 'administrator';
-  updatedAt: string | null;
-  updatedBy: string | null;
-  retainImages: boolean;
-  imagesEncrypted: boolean;
-  keptIndefinitely: string[];
-  lastPurge: PurgeReport | null;
-}
+export type { PurgeReport, RetentionSettings };
 
 export function getRetention(signal?: AbortSignal): Promise<RetentionSettings> {
   return request<RetentionSettings>('settings/retention', { signal });
