@@ -48,6 +48,22 @@ interface PipelineFigures {
   loopDelayMs: { e2eMax: number; e2eP99: number; bareMax: number };
 }
 
+/** The tensor the pipeline feeds the model for this JPEG, prepared once for the bare `session.run`. */
+async function preparedTensor(
+  jpeg: Buffer,
+  engine: OnnxDetectorEngine,
+): Promise<{ tensor: Float32Array; dims: number[] }> {
+  const decoded = await decodeForEngine(jpeg, DEFAULT_INTAKE_LIMITS, engine, null);
+  const lb = computeLetterbox(decoded.raster.width, decoded.raster.height, {
+    width: engine.format.inputWidth,
+    height: engine.format.inputHeight,
+    rectangular: engine.format.dynamicInput,
+    stride: engine.format.stride,
+  });
+  const resized = await resizeRaster(decoded.raster, lb.resizedWidth, lb.resizedHeight);
+  return { tensor: packLetterboxed(resized.data, lb), dims: [1, 3, lb.height, lb.width] };
+}
+
 async function measurePipeline(
   ctx: BenchContext,
   dynamic: boolean,
@@ -77,16 +93,7 @@ async function measurePipeline(
       };
     };
     // The tensor the pipeline feeds the model, prepared once.
-    const decoded = await decodeForEngine(jpeg, DEFAULT_INTAKE_LIMITS, engine, null);
-    const lb = computeLetterbox(decoded.raster.width, decoded.raster.height, {
-      width: engine.format.inputWidth,
-      height: engine.format.inputHeight,
-      rectangular: engine.format.dynamicInput,
-      stride: engine.format.stride,
-    });
-    const resized = await resizeRaster(decoded.raster, lb.resizedWidth, lb.resizedHeight);
-    const tensor = packLetterboxed(resized.data, lb);
-    const dims = [1, 3, lb.height, lb.width];
+    const { tensor, dims } = await preparedTensor(jpeg, engine);
     for (let i = 0; i < 3; i++) {
       await e2eOnce();
       await bare.run(tensor, dims);
@@ -241,16 +248,7 @@ async function measureHttp(
       Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="engine"\r\n\r\nonnx-detector\r\n`),
       body,
     ]);
-    const decoded = await decodeForEngine(jpeg, DEFAULT_INTAKE_LIMITS, engine, null);
-    const lb = computeLetterbox(decoded.raster.width, decoded.raster.height, {
-      width: engine.format.inputWidth,
-      height: engine.format.inputHeight,
-      rectangular: engine.format.dynamicInput,
-      stride: engine.format.stride,
-    });
-    const resized = await resizeRaster(decoded.raster, lb.resizedWidth, lb.resizedHeight);
-    const tensor = packLetterboxed(resized.data, lb);
-    const dims = [1, 3, lb.height, lb.width];
+    const { tensor, dims } = await preparedTensor(jpeg, engine);
     const post = async (): Promise<number> => {
       const t0 = performance.now();
       const res = await server.inject({
