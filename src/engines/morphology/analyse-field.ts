@@ -17,6 +17,7 @@ import {
   arrangeRods,
   classifyCocciGroup,
   linkCells,
+  morphotypeOfGroup,
   readCocciField,
   type Arrangement,
   type PlacedCell,
@@ -961,12 +962,57 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
         };
     }
   }
+  // Touching violet cells are one organism's cells. Coryneform palisades (club-shaped rods side by
+  // side, beaded with granules) and boxcar chains are cut by the splits into short pieces that read
+  // as cocci, but the pieces still touch their rods: in a field whose violet material is mostly rods
+  // (by area), a coccus in a touching group that is mostly rod (by area: one rod cut into three
+  // pieces is still one rod's worth) is read as a piece of those rods. Where cocci are the larger
+  // population a rod among them may be a dividing pair of cocci, so nothing is changed there.
+  const violet = indices(
+    (c) => c.cls.gram === 'positive' && (c.cls.kind === 'coccus' || c.cls.kind === 'rod'),
+  );
+  let violetRodArea = 0;
+  let violetArea = 0;
+  for (const i of violet) {
+    violetArea += cells[i].cls.areaUm2;
+    if (cells[i].cls.kind === 'rod') violetRodArea += cells[i].cls.areaUm2;
+  }
+  if (violetRodArea > 0 && violetRodArea >= 0.5 * violetArea && violetRodArea < violetArea) {
+    const links = linkCells(violet.map(placed), 1, 0.2);
+    for (const members of links.groups) {
+      if (members.length < 2) continue;
+      let rodArea = 0;
+      let area = 0;
+      for (const m of members) {
+        const c = cells[violet[m]];
+        area += c.cls.areaUm2;
+        if (c.cls.kind === 'rod') rodArea += c.cls.areaUm2;
+      }
+      if (rodArea === 0 || rodArea === area || rodArea < 0.5 * area) continue;
+      let pieces = 0;
+      for (const m of members) {
+        const c = cells[violet[m]];
+        if (c.cls.kind !== 'coccus') continue;
+        pieces++;
+        c.cls = {
+          ...c.cls,
+          kind: 'rod',
+          reasons: [
+            ...c.cls.reasons,
+            `touches Gram-positive rods (${Math.round((100 * rodArea) / area)} % of its group's area): a piece of a palisade or chain of rods`,
+          ],
+        };
+      }
+      notes.rodPieces = Number(notes.rodPieces ?? 0) + pieces;
+    }
+  }
   // Coryneforms, Listeria and Bacillus show coccoid forms, and palisades or boxcar chains that the
   // splits cut into short pieces: in a field where Gram-positive rods are at least as many as the
   // violet "cocci", cocci no wider than those rods are read as the rods' own forms, not as a second
   // organism. (Where the cocci clearly outnumber the rods, as in a mixed culture, both stand.)
   // Rods by their own measure only: short forms just read as rods with the field's population (the
-  // rule above) would otherwise turn a field of lancet pairs into one of rods.
+  // short-violet-forms rule above) would otherwise turn a field of lancet pairs into one of rods.
+  // Pieces that touch their rods (the rule just above) count with the rods.
   const gpRods = indices(
     (c) =>
       c.cls.gram === 'positive' &&
@@ -1026,10 +1072,11 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
         const cell = cells[gpc[m]];
         cell.arrangement = kind;
         cell.groupSize = members.length;
-        cell.morphotype = cocciReading.morphotype;
+        cell.morphotype = morphotypeOfGroup(cocciReading, kind, members.length);
       }
     }
     notes.cocciEvidence = JSON.stringify(cocciReading.evidence);
+    if (cocciReading.second) notes.secondCoccalOrganism = cocciReading.second;
     // Staphylococci, streptococci, enterococci and pneumococci divide into pairs, chains and
     // clusters. A "population" of violet cocci lying almost all alone is more likely crystal-violet
     // precipitate (specks of coccal size); its lone members are doubted enough not to be reported.
@@ -1107,6 +1154,24 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   }
   const medianDensity = new Map<MorphotypeKey, number>();
   for (const [m, list] of byMorphotype) medianDensity.set(m, list.sort((a, b) => a - b)[list.length >> 1]);
+  // A bacterial species keeps its width: it is set by the cell wall and varies little within a
+  // culture (the middle half of a Gram-negative population's widths lies within ~25 % of its median
+  // here, whatever the organism). Pink debris — fibrin and protein strands broken into pieces where
+  // they cross red cells or fade, fragments of host nuclei — comes in every width. A Gram-negative
+  // morphotype seen only in small numbers (under 2 per 1000 µm² of field, where a positive culture's
+  // organism is seen in far greater numbers) whose widths scatter this widely is doubted as debris.
+  const fieldAreaUm2 = work.width * work.height * classifyMpp * classifyMpp;
+  const scatteredWidths = new Map<MorphotypeKey, number>();
+  for (const m of ['gnr', 'gncb', 'gnc'] as const) {
+    const widths = organismCells.filter((c) => c.morphotype === m).map((c) => c.cls.widthUm);
+    const n = widths.length;
+    if (n < 5 || n >= (2 * fieldAreaUm2) / 1000) continue;
+    widths.sort((a, b) => a - b);
+    const spread = (widths[(3 * n) >> 2] - widths[n >> 2]) / widths[n >> 1];
+    if (spread > 0.3) scatteredWidths.set(m, spread);
+  }
+  if (scatteredWidths.size)
+    notes.scatteredWidths = [...scatteredWidths].map(([m, s]) => `${m} ${s.toFixed(2)}`).join(', ');
   const clamp01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
   const plausibility = (cell: AnalysedCell): { factor: number; doubts: string[] } => {
     const m = cell.morphotype!;
@@ -1133,6 +1198,13 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       clamp01(0.4 + (share / 0.25) * 0.6),
       `few of its kind in this field (${Math.round(100 * share)} % of organisms)`,
     );
+    const scatter = scatteredWidths.get(m);
+    if (scatter !== undefined) {
+      f *= 0.15;
+      doubts.push(
+        `few of its kind and of scattered widths (middle half spans ${Math.round(100 * scatter)} % of the median): pink debris rather than one organism`,
+      );
+    }
     if (cell.doubt) {
       f *= cell.doubt.factor;
       doubts.push(cell.doubt.reason);

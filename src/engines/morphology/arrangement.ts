@@ -112,6 +112,11 @@ export interface CocciReading {
   };
   readonly lancetPairs: number;
   readonly meanGroupSize: number;
+  /**
+   * A second coccal organism in the field (clusters beside pairs or long chains), or null: its groups
+   * are then read by their own shape (`morphotypeOfGroup`).
+   */
+  readonly second: Extract<MorphotypeKey, 'gpc_chains' | 'gpc_pairs'> | null;
 }
 
 /**
@@ -168,7 +173,38 @@ export function readCocciField(cells: readonly PlacedCell[], links: GroupInfo): 
   else if (longChains >= 0.25 * total || meanGroupSize >= 3.5) morphotype = 'gpc_chains';
   else if (clusters > chains + pairs) morphotype = 'gpc_clusters';
   else morphotype = 'gpc_pairs';
-  return { morphotype, evidence: { clusters, chains, pairs, singles }, lancetPairs, meanGroupSize };
+  // Staphylococci divide in several planes and lie mostly in branching clusters (here ≥ 2/3 of their
+  // cells), with few pairs (≤ ~10 %); enterococci, pneumococci and streptococci divide in one plane
+  // and never branch (clusters ≤ ~1/5 of their cells, where cells merely touch). A field where
+  // branching clusters hold between 30 % and 60 % of the cocci and pairs — or chains of five and
+  // more — another quarter is neither: it holds two organisms, and each group is read by its shape.
+  // Only with enough cocci to tell (≥ 100): in a sparse field a few groups decide the shares.
+  let second: CocciReading['second'] = null;
+  if (total >= 100 && clusters >= 0.3 * total && clusters < 0.6 * total) {
+    if (pairs >= 0.25 * total) second = 'gpc_pairs';
+    else if (longChains >= 0.25 * total) second = 'gpc_chains';
+  }
+  return { morphotype, evidence: { clusters, chains, pairs, singles }, lancetPairs, meanGroupSize, second };
+}
+
+/**
+ * The morphotype of one group of Gram-positive cocci: the field's reading, or, in a field of two
+ * coccal organisms, the group's own shape (clusters; pairs and short chains for a second organism of
+ * pairs; chains of five and more for one of chains). Lone cells stay with the field's reading.
+ *
+ * @example
+ * morphotypeOfGroup(reading, 'pair', 2); // 'gpc_pairs' in a field of clusters and pairs
+ */
+export function morphotypeOfGroup(
+  reading: CocciReading,
+  kind: Arrangement,
+  size: number,
+): CocciReading['morphotype'] {
+  if (!reading.second) return reading.morphotype;
+  if (kind === 'cluster') return 'gpc_clusters';
+  if (reading.second === 'gpc_pairs' && (kind === 'pair' || kind === 'chain')) return 'gpc_pairs';
+  if (reading.second === 'gpc_chains' && kind === 'chain' && size >= 5) return 'gpc_chains';
+  return reading.morphotype;
 }
 
 /** Two elongated cocci lying end to end along the line joining them: pneumococcal lancets. */
