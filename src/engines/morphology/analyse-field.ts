@@ -789,7 +789,15 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
         addCell(component, cellPixels, cut, 0);
     }
     if (depth >= 2 || cut <= base * 1.05) return;
-    // What lies outside the cores and their halos gets its own look.
+    // What lies outside the cores and their halos gets its own look. Most regions (a rod, a coccus)
+    // have almost nothing below their cut: then there is nothing to dilate and label.
+    let below = 0;
+    for (let i = 0; i < pixels.length; i++) {
+      const p = pixels[i];
+      const py = (p / ww) | 0;
+      if (!local[(py - box.y0) * w + (p - py * ww - box.x0)]) below++;
+    }
+    if (below < 6) return;
     const near = dilateSquare(local, w, h, haloPx);
     const rest = new Uint8Array(w * h);
     let restCount = 0;
