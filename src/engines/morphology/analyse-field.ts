@@ -396,6 +396,51 @@ function coarseOwner(labels: Int32Array, cw: number, ch: number, cx: number, cy:
   return -1;
 }
 
+/**
+ * Marks pixels[from..] in a box-sized mask (those whose map value reaches `level`, or all without a
+ * map). Loops like this one ran measurably slower inside `analyseField`'s closures.
+ */
+function markInBox(
+  mask: Uint8Array,
+  pixels: Int32Array,
+  from: number,
+  width: number,
+  x0: number,
+  y0: number,
+  boxWidth: number,
+  map: Float32Array | null,
+  level: number,
+): void {
+  for (let i = from; i < pixels.length; i++) {
+    const p = pixels[i];
+    if (map && !(map[p] >= level)) continue;
+    const py = (p / width) | 0;
+    mask[(py - y0) * boxWidth + (p - py * width - x0)] = 1;
+  }
+}
+
+/** Counts the pixels a box-sized mask leaves unmarked, marking them in `out` when given. */
+function unmarkedInBox(
+  mask: Uint8Array,
+  pixels: Int32Array,
+  width: number,
+  x0: number,
+  y0: number,
+  boxWidth: number,
+  out: Uint8Array | null,
+): number {
+  let n = 0;
+  for (let i = 0; i < pixels.length; i++) {
+    const p = pixels[i];
+    const py = (p / width) | 0;
+    const q = (py - y0) * boxWidth + (p - py * width - x0);
+    if (mask[q]) continue;
+    n++;
+    if (out) out[q] = 1;
+  }
+  return n;
+}
+
 /** The pixels whose map value lies above a level. */
 function pixelsAbove(map: Float32Array, pixels: Int32Array, level: number): Int32Array {
   let n = 0;
@@ -787,12 +832,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     const w = box.x1 - box.x0 + 1;
     const h = box.y1 - box.y0 + 1;
     const local = new Uint8Array(w * h);
-    for (let i = 0; i < pixels.length; i++) {
-      const p = pixels[i];
-      if (!(smoothed[p] >= cut)) continue;
-      const py = (p / ww) | 0;
-      local[(py - box.y0) * w + (p - py * ww - box.x0)] = 1;
-    }
+    markInBox(local, pixels, 0, ww, box.x0, box.y0, w, smoothed, cut);
     const pieces = labelComponents(local, w, h);
     for (let k = 0; k < pieces.count; k++) {
       if (pieces.area[k] < 3) continue;
@@ -805,11 +845,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
         const filled = fillHoles(piece, work.width, x0, y0, x1, y1, minHolePx);
         // A filled hole (a red cell's pale centre) belongs to its piece: it is not left over for a
         // second look as if it were a separate faint object.
-        for (let i = piece.length; i < filled.length; i++) {
-          const p = filled[i];
-          const py = (p / ww) | 0;
-          local[(py - box.y0) * w + (p - py * ww - box.x0)] = 1;
-        }
+        markInBox(local, filled, piece.length, ww, box.x0, box.y0, w, null, 0);
         piece = filled;
       }
       if (workMpp && isStrand(piece, work.width, workMpp, probe)) {
@@ -832,25 +868,10 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     if (depth >= 2 || cut <= base * 1.05) return;
     // What lies outside the cores and their halos gets its own look. Most regions (a rod, a coccus)
     // have almost nothing below their cut: then there is nothing to dilate and label.
-    let below = 0;
-    for (let i = 0; i < pixels.length; i++) {
-      const p = pixels[i];
-      const py = (p / ww) | 0;
-      if (!local[(py - box.y0) * w + (p - py * ww - box.x0)]) below++;
-    }
-    if (below < 6) return;
+    if (unmarkedInBox(local, pixels, ww, box.x0, box.y0, w, null) < 6) return;
     const near = dilateSquare(local, w, h, haloPx);
     const rest = new Uint8Array(w * h);
-    let restCount = 0;
-    for (let i = 0; i < pixels.length; i++) {
-      const p = pixels[i];
-      const py = (p / ww) | 0;
-      const q = (py - box.y0) * w + (p - py * ww - box.x0);
-      if (!near[q]) {
-        rest[q] = 1;
-        restCount++;
-      }
-    }
+    const restCount = unmarkedInBox(near, pixels, ww, box.x0, box.y0, w, rest);
     if (restCount < 6) return;
     const restParts = labelComponents(rest, w, h);
     for (let k = 0; k < restParts.count; k++) {
