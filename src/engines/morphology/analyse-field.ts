@@ -441,6 +441,28 @@ function unmarkedInBox(
   return n;
 }
 
+/** The pixels inside a box whose map value lies above a level. */
+function pixelsAboveInBox(
+  map: Float32Array,
+  pixels: Int32Array,
+  level: number,
+  width: number,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+): Int32Array {
+  const out = new Int32Array(pixels.length);
+  let n = 0;
+  for (let i = 0; i < pixels.length; i++) {
+    const p = pixels[i];
+    const py = (p / width) | 0;
+    const px = p - py * width;
+    if (px >= x0 && px <= x1 && py >= y0 && py <= y1 && map[p] > level) out[n++] = p;
+  }
+  return out.slice(0, n);
+}
+
 /** The pixels whose map value lies above a level. */
 function pixelsAbove(map: Float32Array, pixels: Int32Array, level: number): Int32Array {
   let n = 0;
@@ -1037,38 +1059,19 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     const inner = rim + Math.max(0.15, 0.6 * rim);
     // Averaging over 0.6 µm dilutes a small organism's peak: look a little below the fine cut.
     const look = rim + 0.5 * (inner - rim);
-    let x0 = Infinity;
-    let y0 = Infinity;
-    let x1 = -Infinity;
-    let y1 = -Infinity;
-    for (let i = 0; i < coarsePixels.length; i++) {
-      const q = coarsePixels[i];
-      if (!(coarseSmoothed[q] > look)) continue;
-      const y = (q / coarse.width) | 0;
-      const x = q - y * coarse.width;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-    }
-    if (x1 < 0) return;
+    const dense = pixelsAbove(coarseSmoothed, coarsePixels, look);
+    if (dense.length === 0) return;
+    const { x0, y0, x1, y1 } = boundsOf(dense, coarse.width);
     const s = coarseStep;
     const fx0 = Math.max(0, (x0 - 1) * s);
     const fy0 = Math.max(0, (y0 - 1) * s);
     const fx1 = Math.min(work.width - 1, (x1 + 2) * s - 1);
     const fy1 = Math.min(work.height - 1, (y1 + 2) * s - 1);
     fillFineMaps(work, sampler, od, smoothed, fx0, fy0, fx1, fy1);
-    const ww = work.width;
-    const list: number[] = [];
-    for (let i = 0; i < rbc.pixels.length; i++) {
-      const p = rbc.pixels[i];
-      const py = (p / ww) | 0;
-      const px = p - py * ww;
-      if (px < fx0 || px > fx1 || py < fy0 || py > fy1) continue;
-      if (smoothed[p] > inner) list.push(p);
-    }
-    if (list.length < 3) return;
-    processRegion(rbc.measure.component, Int32Array.from(list), inner, 2);
+    // Outside the box the full-resolution maps were not filled: only pixels inside it are read.
+    const spots = pixelsAboveInBox(smoothed, rbc.pixels, inner, work.width, fx0, fy0, fx1, fy1);
+    if (spots.length < 3) return;
+    processRegion(rbc.measure.component, spots, inner, 2);
   };
   const redCellCount = raw.length;
   for (const rbc of rbcCandidates) {
