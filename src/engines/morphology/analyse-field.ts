@@ -213,6 +213,11 @@ interface RawCell {
   /** Equivalent diameter of the filled mask, working px. */
   readonly diameterPx: number;
   readonly roundness: number;
+  /**
+   * Set for a red cell read at the coarse level only (see `readCoarseRedCell`): its pixels, the
+   * coarse image's, and the full-resolution maps were never filled under it.
+   */
+  readonly coarse?: { readonly pixels: Int32Array };
 }
 
 /** Crystal-violet share of a sample of pixels (up to ~200). */
@@ -392,6 +397,114 @@ function coarseOwner(labels: Int32Array, cw: number, ch: number, cx: number, cy:
   return -1;
 }
 
+/**
+ * Marks pixels[from..] in a box-sized mask (those whose map value reaches `level`, or all without a
+ * map). Loops like this one ran measurably slower inside `analyseField`'s closures.
+ */
+function markInBox(
+  mask: Uint8Array,
+  pixels: Int32Array,
+  from: number,
+  width: number,
+  x0: number,
+  y0: number,
+  boxWidth: number,
+  map: Float32Array | null,
+  level: number,
+): void {
+  for (let i = from; i < pixels.length; i++) {
+    const p = pixels[i];
+    if (map && !(map[p] >= level)) continue;
+    const py = (p / width) | 0;
+    mask[(py - y0) * boxWidth + (p - py * width - x0)] = 1;
+  }
+}
+
+/** Counts the pixels a box-sized mask leaves unmarked, marking them in `out` when given. */
+function unmarkedInBox(
+  mask: Uint8Array,
+  pixels: Int32Array,
+  width: number,
+  x0: number,
+  y0: number,
+  boxWidth: number,
+  out: Uint8Array | null,
+): number {
+  let n = 0;
+  for (let i = 0; i < pixels.length; i++) {
+    const p = pixels[i];
+    const py = (p / width) | 0;
+    const q = (py - y0) * boxWidth + (p - py * width - x0);
+    if (mask[q]) continue;
+    n++;
+    if (out) out[q] = 1;
+  }
+  return n;
+}
+
+/** The pixels inside a box whose map value lies above a level. */
+function pixelsAboveInBox(
+  map: Float32Array,
+  pixels: Int32Array,
+  level: number,
+  width: number,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+): Int32Array {
+  const out = new Int32Array(pixels.length);
+  let n = 0;
+  for (let i = 0; i < pixels.length; i++) {
+    const p = pixels[i];
+    const py = (p / width) | 0;
+    const px = p - py * width;
+    if (px >= x0 && px <= x1 && py >= y0 && py <= y1 && map[p] > level) out[n++] = p;
+  }
+  return out.slice(0, n);
+}
+
+/** The pixels whose map value lies above a level. */
+function pixelsAbove(map: Float32Array, pixels: Int32Array, level: number): Int32Array {
+  let n = 0;
+  for (let i = 0; i < pixels.length; i++) if (map[pixels[i]] > level) n++;
+  const out = new Int32Array(n);
+  n = 0;
+  for (let i = 0; i < pixels.length; i++) if (map[pixels[i]] > level) out[n++] = pixels[i];
+  return out;
+}
+
+/**
+ * Full-resolution pixels of coarse component k above the threshold inside a box, as a mask over the
+ * box: a pixel belongs to k when its coarse pixel does, or (at the rim) a neighbour of it does. Kept
+ * out of `analyseField`: in that long function the loop ran measurably slower.
+ */
+function fineMask(
+  smoothed: Float32Array,
+  width: number,
+  threshold: number,
+  labels: Int32Array,
+  coarseWidth: number,
+  coarseHeight: number,
+  k: number,
+  box: readonly [number, number, number, number],
+): Uint8Array {
+  const [x0, y0, x1, y1] = box;
+  const w = x1 - x0 + 1;
+  const local = new Uint8Array(w * (y1 - y0 + 1));
+  for (let y = y0; y <= y1; y++) {
+    const cy = y >> 1;
+    for (let x = x0; x <= x1; x++) {
+      if (!(smoothed[y * width + x] > threshold)) continue;
+      const cx = x >> 1;
+      const own = cx < coarseWidth && cy < coarseHeight ? labels[cy * coarseWidth + cx] : -1;
+      if ((own >= 0 ? own : coarseOwner(labels, coarseWidth, coarseHeight, cx, cy)) === k)
+        local[(y - y0) * w + (x - x0)] = 1;
+    }
+  }
+  return local;
+}
+
 /** Optical density and its 3x3 mean at full resolution inside one box (and a 1-pixel rim for the mean). */
 function fillFineMaps(
   work: WorkingImage,
@@ -437,6 +550,32 @@ function fillFineMaps(
         9;
     }
   }
+}
+
+/** Full-resolution pixels of coarse pixels (each a step x step block, clipped to the image). */
+function expandCoarse(
+  pixels: Int32Array,
+  coarseWidth: number,
+  step: number,
+  width: number,
+  height: number,
+): Int32Array {
+  const out = new Int32Array(pixels.length * step * step);
+  let n = 0;
+  for (let i = 0; i < pixels.length; i++) {
+    const q = pixels[i];
+    const cy = (q / coarseWidth) | 0;
+    const cx = q - cy * coarseWidth;
+    for (let dy = 0; dy < step; dy++) {
+      const y = cy * step + dy;
+      if (y >= height) break;
+      for (let dx = 0; dx < step; dx++) {
+        const x = cx * step + dx;
+        if (x < width) out[n++] = y * width + x;
+      }
+    }
+  }
+  return n === out.length ? out : out.slice(0, n);
 }
 
 function boundsOf(
@@ -716,12 +855,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     const w = box.x1 - box.x0 + 1;
     const h = box.y1 - box.y0 + 1;
     const local = new Uint8Array(w * h);
-    for (let i = 0; i < pixels.length; i++) {
-      const p = pixels[i];
-      if (!(smoothed[p] >= cut)) continue;
-      const py = (p / ww) | 0;
-      local[(py - box.y0) * w + (p - py * ww - box.x0)] = 1;
-    }
+    markInBox(local, pixels, 0, ww, box.x0, box.y0, w, smoothed, cut);
     const pieces = labelComponents(local, w, h);
     for (let k = 0; k < pieces.count; k++) {
       if (pieces.area[k] < 3) continue;
@@ -730,8 +864,13 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       const y0 = pieces.y0[k] + box.y0;
       const x1 = pieces.x1[k] + box.x0;
       const y1 = pieces.y1[k] + box.y0;
-      if (x1 - x0 >= large && y1 - y0 >= large)
-        piece = fillHoles(piece, work.width, x0, y0, x1, y1, minHolePx);
+      if (x1 - x0 >= large && y1 - y0 >= large) {
+        const filled = fillHoles(piece, work.width, x0, y0, x1, y1, minHolePx);
+        // A filled hole (a red cell's pale centre) belongs to its piece: it is not left over for a
+        // second look as if it were a separate faint object.
+        markInBox(local, filled, piece.length, ww, box.x0, box.y0, w, null, 0);
+        piece = filled;
+      }
       if (workMpp && isStrand(piece, work.width, workMpp, probe)) {
         notes.strands = Number(notes.strands ?? 0) + 1;
         continue;
@@ -750,19 +889,12 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
         addCell(component, cellPixels, cut, 0);
     }
     if (depth >= 2 || cut <= base * 1.05) return;
-    // What lies outside the cores and their halos gets its own look.
+    // What lies outside the cores and their halos gets its own look. Most regions (a rod, a coccus)
+    // have almost nothing below their cut: then there is nothing to dilate and label.
+    if (unmarkedInBox(local, pixels, ww, box.x0, box.y0, w, null) < 6) return;
     const near = dilateSquare(local, w, h, haloPx);
     const rest = new Uint8Array(w * h);
-    let restCount = 0;
-    for (let i = 0; i < pixels.length; i++) {
-      const p = pixels[i];
-      const py = (p / ww) | 0;
-      const q = (py - box.y0) * w + (p - py * ww - box.x0);
-      if (!near[q]) {
-        rest[q] = 1;
-        restCount++;
-      }
-    }
+    const restCount = unmarkedInBox(near, pixels, ww, box.x0, box.y0, w, rest);
     if (restCount < 6) return;
     const restParts = labelComponents(rest, w, h);
     for (let k = 0; k < restParts.count; k++) {
@@ -770,6 +902,58 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       const part = toGlobal(restParts, k, w, box.x0, box.y0, work.width);
       processRegion(component, part, base, depth + 1);
     }
+  };
+  // A lone red cell is most of a field's stained pixels and nothing in it needs full resolution:
+  // at 0.2 µm/px it still spans some 37 pixels. A component that is one pale round disc of red-cell
+  // size is measured on the coarse maps and stays there; only dense spots on it (organisms lying on
+  // the cell) are looked at again at full resolution, after the scale is settled. Red cells that
+  // touch each other or an organism fail the disc test and take the full path.
+  const coarseProbe =
+    coarseStep === 1 ? probe : redHalf ? createStainProbe(coarse, coarseSampler, stains) : redProbe;
+  const redAreaMin = coarseMpp ? (Math.PI / 4) * (5 / coarseMpp) ** 2 : Infinity;
+  const redAreaMax = coarseMpp ? (Math.PI / 4) * (10 / coarseMpp) ** 2 : 0;
+  const readCoarseRedCell = (k: number): boolean => {
+    if (!workMpp || coarseStep === 1 || options.keepLayers) return false;
+    const area = components.area[k];
+    if (area < 0.5 * redAreaMin || area > redAreaMax) return false;
+    const own = components.pixels.subarray(components.offsets[k], components.offsets[k + 1]);
+    const filled = fillHoles(
+      own,
+      coarse.width,
+      components.x0[k],
+      components.y0[k],
+      components.x1[k],
+      components.y1[k],
+      1,
+    );
+    if (filled.length < redAreaMin || filled.length > redAreaMax || !isRoundDisc(filled, coarse.width))
+      return false;
+    if (sampledStainRatio(filled, coarseProbe) >= 0.45) return false;
+    const m = measureCell(filled, k, coarse.width, coarseSmoothed, coarseOd, coarseProbe, threshold, true);
+    if (!m || m.meanOd >= 0.75 || m.stainRatio >= 0.45) return false;
+    const s = coarseStep;
+    const fine: CellMeasure = {
+      ...m,
+      x0: m.x0 * s,
+      y0: m.y0 * s,
+      x1: Math.min(work.width - 1, m.x1 * s + s - 1),
+      y1: Math.min(work.height - 1, m.y1 * s + s - 1),
+      cx: m.cx * s + (s - 1) / 2,
+      cy: m.cy * s + (s - 1) / 2,
+      areaPx: m.areaPx * s * s,
+      lengthPx: m.lengthPx * s,
+      widthPx: m.widthPx * s,
+    };
+    const b = boundsOf(filled, coarse.width);
+    const pixelCount = filled.length * s * s;
+    raw.push({
+      measure: fine,
+      pixels: expandCoarse(filled, coarse.width, s, work.width, work.height),
+      diameterPx: 2 * Math.sqrt(pixelCount / Math.PI),
+      roundness: filled.length / ((Math.PI / 4) * (b.x1 - b.x0 + 1) * (b.y1 - b.y0 + 1)),
+      coarse: { pixels: filled },
+    });
+    return true;
   };
   for (let k = 0; k < components.count; k++) {
     if (components.area[k] < 2) continue;
@@ -782,6 +966,10 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       );
       continue;
     }
+    if (readCoarseRedCell(k)) {
+      notes.coarseRedCells = Number(notes.coarseRedCells ?? 0) + 1;
+      continue;
+    }
     // The component's box at full resolution, one coarse pixel wider on each side.
     const x0 = Math.max(0, (components.x0[k] - 1) * coarseStep);
     const y0 = Math.max(0, (components.y0[k] - 1) * coarseStep);
@@ -790,22 +978,16 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     fillFineMaps(work, sampler, od, smoothed, x0, y0, x1, y1);
     const w = x1 - x0 + 1;
     const h = y1 - y0 + 1;
-    const local = new Uint8Array(w * h);
-    for (let y = y0; y <= y1; y++) {
-      for (let x = x0; x <= x1; x++) {
-        const p = y * work.width + x;
-        if (!(smoothed[p] > threshold)) continue;
-        // The coarse pixel's own label in the common case; its neighbours' at the rim.
-        const own =
-          x >> 1 < coarse.width && y >> 1 < coarse.height
-            ? components.labels[(y >> 1) * coarse.width + (x >> 1)]
-            : -1;
-        if (
-          (own >= 0 ? own : coarseOwner(components.labels, coarse.width, coarse.height, x >> 1, y >> 1)) === k
-        )
-          local[(y - y0) * w + (x - x0)] = 1;
-      }
-    }
+    const local = fineMask(
+      smoothed,
+      work.width,
+      threshold,
+      components.labels,
+      coarse.width,
+      coarse.height,
+      k,
+      [x0, y0, x1, y1],
+    );
     const parts = labelComponents(local, w, h);
     for (let j = 0; j < parts.count; j++) {
       if (parts.area[j] < 3) continue;
@@ -870,16 +1052,38 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   notes.organismMinDensity = round(organismMinDensity, 3);
 
   // Organisms lying on red cells: clearly denser than the cell itself.
+  // On a red cell read coarsely, dense spots are found on the coarse map (a coccus still spans some
+  // five coarse pixels there), then the full-resolution maps are filled around them only and the
+  // spots are read as on any other red cell.
+  const organismsOnCoarseRedCell = (rbc: RawCell, coarsePixels: Int32Array): void => {
+    const rim = upperQuantile(coarseSmoothed, coarsePixels, 0.85);
+    const inner = rim + Math.max(0.15, 0.6 * rim);
+    // Averaging over 0.6 µm dilutes a small organism's peak: look a little below the fine cut.
+    const look = rim + 0.5 * (inner - rim);
+    const dense = pixelsAbove(coarseSmoothed, coarsePixels, look);
+    if (dense.length === 0) return;
+    const { x0, y0, x1, y1 } = boundsOf(dense, coarse.width);
+    const s = coarseStep;
+    const fx0 = Math.max(0, (x0 - 1) * s);
+    const fy0 = Math.max(0, (y0 - 1) * s);
+    const fx1 = Math.min(work.width - 1, (x1 + 2) * s - 1);
+    const fy1 = Math.min(work.height - 1, (y1 + 2) * s - 1);
+    fillFineMaps(work, sampler, od, smoothed, fx0, fy0, fx1, fy1);
+    // Outside the box the full-resolution maps were not filled: only pixels inside it are read.
+    const spots = pixelsAboveInBox(smoothed, rbc.pixels, inner, work.width, fx0, fy0, fx1, fy1);
+    if (spots.length < 3) return;
+    processRegion(rbc.measure.component, spots, inner, 2);
+  };
   const redCellCount = raw.length;
   for (const rbc of rbcCandidates) {
+    if (rbc.coarse) {
+      organismsOnCoarseRedCell(rbc, rbc.coarse.pixels);
+      continue;
+    }
     const rim = upperQuantile(smoothed, rbc.pixels, 0.85);
     const inner = rim + Math.max(0.15, 0.6 * rim);
-    let n = 0;
-    for (let i = 0; i < rbc.pixels.length; i++) if (smoothed[rbc.pixels[i]] > inner) n++;
-    if (n < 3) continue;
-    const sub = new Int32Array(n);
-    n = 0;
-    for (let i = 0; i < rbc.pixels.length; i++) if (smoothed[rbc.pixels[i]] > inner) sub[n++] = rbc.pixels[i];
+    const sub = pixelsAbove(smoothed, rbc.pixels, inner);
+    if (sub.length < 3) continue;
     processRegion(rbc.measure.component, sub, inner, 2);
   }
   const extra = raw.splice(redCellCount);
