@@ -27,7 +27,13 @@ import { classifyCell, GRAM_POSITIVE_MIN_RATIO, type CellClass } from './classif
 import { measureCell, upperQuantile, type CellMeasure } from './measure.js';
 import { findRedCells } from './red-cells.js';
 import { estimateScaleFromRedCells } from './scale.js';
-import { labelComponents, smoothAndThreshold, type Components } from './segment.js';
+import {
+  findComponents,
+  labelComponents,
+  smoothAndThreshold,
+  type ComponentList,
+  type Components,
+} from './segment.js';
 import {
   computeOpticalDensity,
   createBackgroundSampler,
@@ -191,7 +197,7 @@ function fillHoles(
     mask[i] = hole;
   }
   if (holePixels < minHole) return pixels;
-  const holes = labelComponents(mask, w, h);
+  const holes = findComponents(mask, w, h);
   const extra: number[] = [];
   for (let k = 0; k < holes.count; k++) {
     if (holes.area[k] < minHole) continue;
@@ -298,7 +304,7 @@ function stripStrands(pixels: Int32Array, width: number, mpp: number, probe: Sta
     }
   }
   if (thinCount < 9 / mpp) return null;
-  const parts = labelComponents(thin, w, h);
+  const parts = findComponents(thin, w, h);
   const drop = new Uint8Array(w * h);
   let dropped = 0;
   for (let k = 0; k < parts.count; k++) {
@@ -327,7 +333,7 @@ function isRoundDisc(pixels: Int32Array, width: number): boolean {
 
 /** Pixels of piece k of a crop's components, as indices into the working image. */
 function toGlobal(
-  parts: Components,
+  parts: ComponentList,
   k: number,
   cropWidth: number,
   x0: number,
@@ -856,7 +862,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     const h = box.y1 - box.y0 + 1;
     const local = new Uint8Array(w * h);
     markInBox(local, pixels, 0, ww, box.x0, box.y0, w, smoothed, cut);
-    const pieces = labelComponents(local, w, h);
+    const pieces = findComponents(local, w, h);
     for (let k = 0; k < pieces.count; k++) {
       if (pieces.area[k] < 3) continue;
       let piece = toGlobal(pieces, k, w, box.x0, box.y0, work.width);
@@ -896,7 +902,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     const rest = new Uint8Array(w * h);
     const restCount = unmarkedInBox(near, pixels, ww, box.x0, box.y0, w, rest);
     if (restCount < 6) return;
-    const restParts = labelComponents(rest, w, h);
+    const restParts = findComponents(rest, w, h);
     for (let k = 0; k < restParts.count; k++) {
       if (restParts.area[k] < 6) continue;
       const part = toGlobal(restParts, k, w, box.x0, box.y0, work.width);
@@ -912,25 +918,13 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     coarseStep === 1 ? probe : redHalf ? createStainProbe(coarse, coarseSampler, stains) : redProbe;
   const redAreaMin = coarseMpp ? (Math.PI / 4) * (5 / coarseMpp) ** 2 : Infinity;
   const redAreaMax = coarseMpp ? (Math.PI / 4) * (10 / coarseMpp) ** 2 : 0;
-  const readCoarseRedCell = (k: number): boolean => {
-    if (!workMpp || coarseStep === 1 || options.keepLayers) return false;
-    const area = components.area[k];
-    if (area < 0.5 * redAreaMin || area > redAreaMax) return false;
-    const own = components.pixels.subarray(components.offsets[k], components.offsets[k + 1]);
-    const filled = fillHoles(
-      own,
-      coarse.width,
-      components.x0[k],
-      components.y0[k],
-      components.x1[k],
-      components.y1[k],
-      1,
-    );
+  /** A red cell's filled coarse pixels as a cell (measured over the whole disc), or null. */
+  const coarseRedCell = (k: number, filled: Int32Array): RawCell | null => {
     if (filled.length < redAreaMin || filled.length > redAreaMax || !isRoundDisc(filled, coarse.width))
-      return false;
-    if (sampledStainRatio(filled, coarseProbe) >= 0.45) return false;
+      return null;
+    if (sampledStainRatio(filled, coarseProbe) >= 0.45) return null;
     const m = measureCell(filled, k, coarse.width, coarseSmoothed, coarseOd, coarseProbe, threshold, true);
-    if (!m || m.meanOd >= 0.75 || m.stainRatio >= 0.45) return false;
+    if (!m || m.meanOd >= 0.75 || m.stainRatio >= 0.45) return null;
     const s = coarseStep;
     const fine: CellMeasure = {
       ...m,
@@ -946,13 +940,43 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     };
     const b = boundsOf(filled, coarse.width);
     const pixelCount = filled.length * s * s;
-    raw.push({
+    return {
       measure: fine,
       pixels: expandCoarse(filled, coarse.width, s, work.width, work.height),
       diameterPx: 2 * Math.sqrt(pixelCount / Math.PI),
       roundness: filled.length / ((Math.PI / 4) * (b.x1 - b.x0 + 1) * (b.y1 - b.y0 + 1)),
       coarse: { pixels: filled },
-    });
+    };
+  };
+  // Red cells touching in pairs or short rafts are split at their necks on the coarse map, as the
+  // red-cell search splits them; the object stays coarse only if every piece is a red cell.
+  const redNeck = { neckRatio: 0.8, minDepth: coarseMpp ? 0.8 / coarseMpp : 2 };
+  const readCoarseRedCell = (k: number): boolean => {
+    if (!workMpp || coarseStep === 1 || options.keepLayers) return false;
+    const area = components.area[k];
+    if (area < 0.5 * redAreaMin || area > 4 * redAreaMax) return false;
+    const own = components.pixels.subarray(components.offsets[k], components.offsets[k + 1]);
+    const x0 = components.x0[k];
+    const y0 = components.y0[k];
+    const x1 = components.x1[k];
+    const y1 = components.y1[k];
+    const filled = fillHoles(own, coarse.width, x0, y0, x1, y1, 1);
+    const single = filled.length <= redAreaMax ? coarseRedCell(k, filled) : null;
+    if (single) {
+      raw.push(single);
+      return true;
+    }
+    // Only pale objects are worth a watershed here (a cluster of cocci is the size of a red cell too).
+    if (filled.length < 1.6 * redAreaMin || sampledStainRatio(filled, coarseProbe) >= 0.45) return false;
+    const split = splitObject(filled, coarse.width, x0, y0, x1, y1, redNeck);
+    if (split.count < 2 || split.count > 6) return false;
+    const cells: RawCell[] = [];
+    for (const part of groupPixels(filled, split.cellOf, split.count)) {
+      const cell = coarseRedCell(k, part);
+      if (!cell) return false;
+      cells.push(cell);
+    }
+    raw.push(...cells);
     return true;
   };
   for (let k = 0; k < components.count; k++) {
@@ -988,7 +1012,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       k,
       [x0, y0, x1, y1],
     );
-    const parts = labelComponents(local, w, h);
+    const parts = findComponents(local, w, h);
     for (let j = 0; j < parts.count; j++) {
       if (parts.area[j] < 3) continue;
       processRegion(k, toGlobal(parts, j, w, x0, y0, work.width), threshold, 0);
