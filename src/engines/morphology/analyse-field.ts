@@ -1190,57 +1190,50 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
         };
     }
   }
-  // Touching cells of one Gram reaction are one organism's cells. Rods are cut by the splits into
-  // short pieces that read as a smaller form — coryneform palisades (club-shaped rods side by side,
-  // beaded with granules) and boxcar chains into "cocci", Gram-negative rods with bipolar staining or
-  // at a septum into "coccobacilli" — but the pieces still touch their rods. In a field whose
-  // material of that Gram reaction is mostly rods (by area), a short form in a touching group that is
-  // mostly rod (by area: one rod cut into three pieces is still one rod's worth) is read as a piece
-  // of those rods. Where the short forms are the larger population a rod among them may be a
-  // dividing pair of cocci, or a mixed culture, so nothing is changed there.
-  const readPiecesWithRods = (
-    gram: 'positive' | 'negative',
-    piece: 'coccus' | 'coccobacillus',
-    what: string,
-  ): number => {
-    const list = indices((c) => c.cls.gram === gram && (c.cls.kind === piece || c.cls.kind === 'rod'));
-    let rodAreaAll = 0;
-    let areaAll = 0;
-    for (const i of list) {
-      areaAll += cells[i].cls.areaUm2;
-      if (cells[i].cls.kind === 'rod') rodAreaAll += cells[i].cls.areaUm2;
-    }
-    if (!(rodAreaAll > 0 && rodAreaAll >= 0.5 * areaAll && rodAreaAll < areaAll)) return 0;
-    const links = linkCells(list.map(placed), 1, 0.2);
-    let pieces = 0;
+  // Touching violet cells are one organism's cells. Coryneform palisades (club-shaped rods side by
+  // side, beaded with granules) and boxcar chains are cut by the splits into short pieces that read
+  // as cocci, but the pieces still touch their rods: in a field whose violet material is mostly rods
+  // (by area), a coccus in a touching group that is mostly rod (by area: one rod cut into three
+  // pieces is still one rod's worth) is read as a piece of those rods. Where cocci are the larger
+  // population a rod among them may be a dividing pair of cocci, so nothing is changed there.
+  const violet = indices(
+    (c) => c.cls.gram === 'positive' && (c.cls.kind === 'coccus' || c.cls.kind === 'rod'),
+  );
+  let violetRodArea = 0;
+  let violetArea = 0;
+  for (const i of violet) {
+    violetArea += cells[i].cls.areaUm2;
+    if (cells[i].cls.kind === 'rod') violetRodArea += cells[i].cls.areaUm2;
+  }
+  if (violetRodArea > 0 && violetRodArea >= 0.5 * violetArea && violetRodArea < violetArea) {
+    const links = linkCells(violet.map(placed), 1, 0.2);
     for (const members of links.groups) {
       if (members.length < 2) continue;
       let rodArea = 0;
       let area = 0;
       for (const m of members) {
-        const c = cells[list[m]];
+        const c = cells[violet[m]];
         area += c.cls.areaUm2;
         if (c.cls.kind === 'rod') rodArea += c.cls.areaUm2;
       }
       if (rodArea === 0 || rodArea === area || rodArea < 0.5 * area) continue;
+      let pieces = 0;
       for (const m of members) {
-        const c = cells[list[m]];
-        if (c.cls.kind !== piece) continue;
+        const c = cells[violet[m]];
+        if (c.cls.kind !== 'coccus') continue;
         pieces++;
         c.cls = {
           ...c.cls,
           kind: 'rod',
           reasons: [
             ...c.cls.reasons,
-            `touches Gram-${gram} rods (${Math.round((100 * rodArea) / area)} % of its group's area): ${what}`,
+            `touches Gram-positive rods (${Math.round((100 * rodArea) / area)} % of its group's area): a piece of a palisade or chain of rods`,
           ],
         };
       }
+      notes.rodPieces = Number(notes.rodPieces ?? 0) + pieces;
     }
-    return pieces;
-  };
-  const rodPieces = readPiecesWithRods('positive', 'coccus', 'a piece of a palisade or chain of rods');
-  if (rodPieces) notes.rodPieces = rodPieces;
+  }
   // Coryneforms, Listeria and Bacillus show coccoid forms, and palisades or boxcar chains that the
   // splits cut into short pieces: in a field where Gram-positive rods are at least as many as the
   // violet "cocci", cocci no wider than those rods are read as the rods' own forms, not as a second
@@ -1349,8 +1342,6 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
         };
     }
   }
-  const gnRodPieces = readPiecesWithRods('negative', 'coccobacillus', 'a piece of a rod cut by the splits');
-  if (gnRodPieces) notes.gramNegativeRodPieces = gnRodPieces;
   const gnc = indices((c) => c.cls.kind === 'coccus' && c.cls.gram === 'negative');
   if (gnc.length > 0) {
     const links = linkCells(gnc.map(placed), 1.3);
