@@ -6,7 +6,30 @@
  */
 import { renderField } from '../datasets/synth/index.js';
 import { analyseField } from '../engines/morphology/analyse-field.js';
+import { LOG10_LUT } from '../engines/morphology/stain.js';
 import { median, quantile, type BenchFigure, type BenchScenario } from './bench.js';
+
+const REFERENCE_PIXELS = 2048 * 1536;
+let referenceInput: Uint8Array | null = null;
+const referenceOutput = new Float32Array(REFERENCE_PIXELS);
+
+/**
+ * A fixed yardstick: the optical-density pass's inner loop (three table look-ups per pixel) over a
+ * 2048x1536 field. The development machine's cores run two to four times slower when the other
+ * core is busy; a field's time divided by this pass's, measured moments apart, moves far less.
+ */
+function referencePass(): number {
+  if (!referenceInput) {
+    referenceInput = new Uint8Array(REFERENCE_PIXELS * 3);
+    for (let i = 0; i < referenceInput.length; i++) referenceInput[i] = (i * 7919) & 255;
+  }
+  const input = referenceInput;
+  const lut = LOG10_LUT;
+  const t0 = performance.now();
+  for (let p = 0, i = 0; p < REFERENCE_PIXELS; p++, i += 3)
+    referenceOutput[p] = lut[input[i]] + lut[input[i + 1]] + lut[input[i + 2]];
+  return performance.now() - t0;
+}
 
 export const morphologyScenario: BenchScenario = {
   name: 'morphology',
@@ -27,6 +50,8 @@ export const morphologyScenario: BenchScenario = {
     ];
     const wall: number[] = [];
     const cpu: number[] = [];
+    const reference: number[] = [];
+    const perReference: number[] = [];
     const stages = new Map<string, number[]>();
     const stageCpu = new Map<string, number[]>();
     // The engine's own pipeline (what MorphologyEngine.analyze runs), for its per-stage CPU times.
@@ -37,10 +62,14 @@ export const morphologyScenario: BenchScenario = {
     for (const f of fields) analyse(f);
     for (let i = 0; i < 30 && (i < 6 || performance.now() < deadline); i++) {
       const f = fields[i % fields.length];
+      const ref = referencePass();
+      reference.push(ref);
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       const out = analyse(f);
-      wall.push(performance.now() - t0);
+      const ms = performance.now() - t0;
+      wall.push(ms);
+      perReference.push(ms / ref);
       const c = process.cpuUsage(c0);
       cpu.push((c.user + c.system) / 1000);
       for (const [name, ms] of Object.entries(out.stages))
@@ -61,6 +90,18 @@ export const morphologyScenario: BenchScenario = {
       },
       { key: 'morphology.p90_ms', value: quantile(wall, 0.9), unit: 'ms', target: { op: '<', value: 200 } },
       { key: 'morphology.median_cpu_ms', value: median(cpu), unit: 'ms', note: 'process CPU time per field' },
+      {
+        key: 'morphology.reference_pass_ms',
+        value: median(reference),
+        unit: 'ms',
+        note: 'three table look-ups per pixel over 2048x1536, run before each field',
+      },
+      {
+        key: 'morphology.median_reference_passes',
+        value: median(perReference),
+        unit: 'x',
+        note: 'a field in reference passes, same round: comparable across machines and loads',
+      },
     ];
     for (const [name, values] of stages)
       figures.push({ key: `morphology.stage.${name}_ms`, value: median(values), unit: 'ms' });

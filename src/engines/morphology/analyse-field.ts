@@ -212,6 +212,11 @@ interface RawCell {
   /** Equivalent diameter of the filled mask, working px. */
   readonly diameterPx: number;
   readonly roundness: number;
+  /**
+   * Set for a red cell read at the coarse level only (see `readCoarseRedCell`): its pixels, the
+   * coarse image's, and the full-resolution maps were never filled under it.
+   */
+  readonly coarse?: { readonly pixels: Int32Array };
 }
 
 /** Crystal-violet share of a sample of pixels (up to ~200). */
@@ -436,6 +441,32 @@ function fillFineMaps(
         9;
     }
   }
+}
+
+/** Full-resolution pixels of coarse pixels (each a step x step block, clipped to the image). */
+function expandCoarse(
+  pixels: Int32Array,
+  coarseWidth: number,
+  step: number,
+  width: number,
+  height: number,
+): Int32Array {
+  const out = new Int32Array(pixels.length * step * step);
+  let n = 0;
+  for (let i = 0; i < pixels.length; i++) {
+    const q = pixels[i];
+    const cy = (q / coarseWidth) | 0;
+    const cx = q - cy * coarseWidth;
+    for (let dy = 0; dy < step; dy++) {
+      const y = cy * step + dy;
+      if (y >= height) break;
+      for (let dx = 0; dx < step; dx++) {
+        const x = cx * step + dx;
+        if (x < width) out[n++] = y * width + x;
+      }
+    }
+  }
+  return n === out.length ? out : out.slice(0, n);
 }
 
 function boundsOf(
@@ -730,8 +761,17 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       const y0 = pieces.y0[k] + box.y0;
       const x1 = pieces.x1[k] + box.x0;
       const y1 = pieces.y1[k] + box.y0;
-      if (x1 - x0 >= large && y1 - y0 >= large)
-        piece = fillHoles(piece, work.width, x0, y0, x1, y1, minHolePx);
+      if (x1 - x0 >= large && y1 - y0 >= large) {
+        const filled = fillHoles(piece, work.width, x0, y0, x1, y1, minHolePx);
+        // A filled hole (a red cell's pale centre) belongs to its piece: it is not left over for a
+        // second look as if it were a separate faint object.
+        for (let i = piece.length; i < filled.length; i++) {
+          const p = filled[i];
+          const py = (p / ww) | 0;
+          local[(py - box.y0) * w + (p - py * ww - box.x0)] = 1;
+        }
+        piece = filled;
+      }
       if (workMpp && isStrand(piece, work.width, workMpp, probe)) {
         notes.strands = Number(notes.strands ?? 0) + 1;
         continue;
@@ -750,7 +790,15 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
         addCell(component, cellPixels, cut, 0);
     }
     if (depth >= 2 || cut <= base * 1.05) return;
-    // What lies outside the cores and their halos gets its own look.
+    // What lies outside the cores and their halos gets its own look. Most regions (a rod, a coccus)
+    // have almost nothing below their cut: then there is nothing to dilate and label.
+    let below = 0;
+    for (let i = 0; i < pixels.length; i++) {
+      const p = pixels[i];
+      const py = (p / ww) | 0;
+      if (!local[(py - box.y0) * w + (p - py * ww - box.x0)]) below++;
+    }
+    if (below < 6) return;
     const near = dilateSquare(local, w, h, haloPx);
     const rest = new Uint8Array(w * h);
     let restCount = 0;
@@ -771,6 +819,58 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       processRegion(component, part, base, depth + 1);
     }
   };
+  // A lone red cell is most of a field's stained pixels and nothing in it needs full resolution:
+  // at 0.2 µm/px it still spans some 37 pixels. A component that is one pale round disc of red-cell
+  // size is measured on the coarse maps and stays there; only dense spots on it (organisms lying on
+  // the cell) are looked at again at full resolution, after the scale is settled. Red cells that
+  // touch each other or an organism fail the disc test and take the full path.
+  const coarseProbe =
+    coarseStep === 1 ? probe : redHalf ? createStainProbe(coarse, coarseSampler, stains) : redProbe;
+  const redAreaMin = coarseMpp ? (Math.PI / 4) * (5 / coarseMpp) ** 2 : Infinity;
+  const redAreaMax = coarseMpp ? (Math.PI / 4) * (10 / coarseMpp) ** 2 : 0;
+  const readCoarseRedCell = (k: number): boolean => {
+    if (!workMpp || coarseStep === 1 || options.keepLayers) return false;
+    const area = components.area[k];
+    if (area < 0.5 * redAreaMin || area > redAreaMax) return false;
+    const own = components.pixels.subarray(components.offsets[k], components.offsets[k + 1]);
+    const filled = fillHoles(
+      own,
+      coarse.width,
+      components.x0[k],
+      components.y0[k],
+      components.x1[k],
+      components.y1[k],
+      1,
+    );
+    if (filled.length < redAreaMin || filled.length > redAreaMax || !isRoundDisc(filled, coarse.width))
+      return false;
+    if (sampledStainRatio(filled, coarseProbe) >= 0.45) return false;
+    const m = measureCell(filled, k, coarse.width, coarseSmoothed, coarseOd, coarseProbe, threshold, true);
+    if (!m || m.meanOd >= 0.75 || m.stainRatio >= 0.45) return false;
+    const s = coarseStep;
+    const fine: CellMeasure = {
+      ...m,
+      x0: m.x0 * s,
+      y0: m.y0 * s,
+      x1: Math.min(work.width - 1, m.x1 * s + s - 1),
+      y1: Math.min(work.height - 1, m.y1 * s + s - 1),
+      cx: m.cx * s + (s - 1) / 2,
+      cy: m.cy * s + (s - 1) / 2,
+      areaPx: m.areaPx * s * s,
+      lengthPx: m.lengthPx * s,
+      widthPx: m.widthPx * s,
+    };
+    const b = boundsOf(filled, coarse.width);
+    const pixelCount = filled.length * s * s;
+    raw.push({
+      measure: fine,
+      pixels: expandCoarse(filled, coarse.width, s, work.width, work.height),
+      diameterPx: 2 * Math.sqrt(pixelCount / Math.PI),
+      roundness: filled.length / ((Math.PI / 4) * (b.x1 - b.x0 + 1) * (b.y1 - b.y0 + 1)),
+      coarse: { pixels: filled },
+    });
+    return true;
+  };
   for (let k = 0; k < components.count; k++) {
     if (components.area[k] < 2) continue;
     if (coarseStep === 1) {
@@ -780,6 +880,10 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
         threshold,
         0,
       );
+      continue;
+    }
+    if (readCoarseRedCell(k)) {
+      notes.coarseRedCells = Number(notes.coarseRedCells ?? 0) + 1;
       continue;
     }
     // The component's box at full resolution, one coarse pixel wider on each side.
@@ -870,8 +974,53 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   notes.organismMinDensity = round(organismMinDensity, 3);
 
   // Organisms lying on red cells: clearly denser than the cell itself.
+  // On a red cell read coarsely, dense spots are found on the coarse map (a coccus still spans some
+  // five coarse pixels there), then the full-resolution maps are filled around them only and the
+  // spots are read as on any other red cell.
+  const organismsOnCoarseRedCell = (rbc: RawCell, coarsePixels: Int32Array): void => {
+    const rim = upperQuantile(coarseSmoothed, coarsePixels, 0.85);
+    const inner = rim + Math.max(0.15, 0.6 * rim);
+    // Averaging over 0.6 µm dilutes a small organism's peak: look a little below the fine cut.
+    const look = rim + 0.5 * (inner - rim);
+    let x0 = Infinity;
+    let y0 = Infinity;
+    let x1 = -Infinity;
+    let y1 = -Infinity;
+    for (let i = 0; i < coarsePixels.length; i++) {
+      const q = coarsePixels[i];
+      if (!(coarseSmoothed[q] > look)) continue;
+      const y = (q / coarse.width) | 0;
+      const x = q - y * coarse.width;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+    if (x1 < 0) return;
+    const s = coarseStep;
+    const fx0 = Math.max(0, (x0 - 1) * s);
+    const fy0 = Math.max(0, (y0 - 1) * s);
+    const fx1 = Math.min(work.width - 1, (x1 + 2) * s - 1);
+    const fy1 = Math.min(work.height - 1, (y1 + 2) * s - 1);
+    fillFineMaps(work, sampler, od, smoothed, fx0, fy0, fx1, fy1);
+    const ww = work.width;
+    const list: number[] = [];
+    for (let i = 0; i < rbc.pixels.length; i++) {
+      const p = rbc.pixels[i];
+      const py = (p / ww) | 0;
+      const px = p - py * ww;
+      if (px < fx0 || px > fx1 || py < fy0 || py > fy1) continue;
+      if (smoothed[p] > inner) list.push(p);
+    }
+    if (list.length < 3) return;
+    processRegion(rbc.measure.component, Int32Array.from(list), inner, 2);
+  };
   const redCellCount = raw.length;
   for (const rbc of rbcCandidates) {
+    if (rbc.coarse) {
+      organismsOnCoarseRedCell(rbc, rbc.coarse.pixels);
+      continue;
+    }
     const rim = upperQuantile(smoothed, rbc.pixels, 0.85);
     const inner = rim + Math.max(0.15, 0.6 * rim);
     let n = 0;

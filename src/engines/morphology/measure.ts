@@ -43,10 +43,12 @@ export function measureCell(
   od: Float32Array,
   stains: StainProbe,
   threshold: number,
+  /** Measure every pixel given (a red cell's filled disc), not only those above half the peak. */
+  wholeObject = false,
 ): CellMeasure | null {
   // 90th percentile rather than the maximum: overlapping neighbours add their densities.
   const peak = upperQuantile(smoothedOd, pixels, 0.9);
-  const cut = Math.max(threshold, 0.5 * peak);
+  const cut = wholeObject ? -Infinity : Math.max(threshold, 0.5 * peak);
   let n = 0;
   let sx = 0;
   let sy = 0;
