@@ -396,6 +396,73 @@ function coarseOwner(labels: Int32Array, cw: number, ch: number, cx: number, cy:
   return -1;
 }
 
+/**
+ * Marks pixels[from..] in a box-sized mask (those whose map value reaches `level`, or all without a
+ * map). Loops like this one ran measurably slower inside `analyseField`'s closures.
+ */
+function markInBox(
+  mask: Uint8Array,
+  pixels: Int32Array,
+  from: number,
+  width: number,
+  x0: number,
+  y0: number,
+  boxWidth: number,
+  map: Float32Array | null,
+  level: number,
+): void {
+  for (let i = from; i < pixels.length; i++) {
+    const p = pixels[i];
+    if (map && !(map[p] >= level)) continue;
+    const py = (p / width) | 0;
+    mask[(py - y0) * boxWidth + (p - py * width - x0)] = 1;
+  }
+}
+
+/** Counts the pixels a box-sized mask leaves unmarked, marking them in `out` when given. */
+function unmarkedInBox(
+  mask: Uint8Array,
+  pixels: Int32Array,
+  width: number,
+  x0: number,
+  y0: number,
+  boxWidth: number,
+  out: Uint8Array | null,
+): number {
+  let n = 0;
+  for (let i = 0; i < pixels.length; i++) {
+    const p = pixels[i];
+    const py = (p / width) | 0;
+    const q = (py - y0) * boxWidth + (p - py * width - x0);
+    if (mask[q]) continue;
+    n++;
+    if (out) out[q] = 1;
+  }
+  return n;
+}
+
+/** The pixels inside a box whose map value lies above a level. */
+function pixelsAboveInBox(
+  map: Float32Array,
+  pixels: Int32Array,
+  level: number,
+  width: number,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+): Int32Array {
+  const out = new Int32Array(pixels.length);
+  let n = 0;
+  for (let i = 0; i < pixels.length; i++) {
+    const p = pixels[i];
+    const py = (p / width) | 0;
+    const px = p - py * width;
+    if (px >= x0 && px <= x1 && py >= y0 && py <= y1 && map[p] > level) out[n++] = p;
+  }
+  return out.slice(0, n);
+}
+
 /** The pixels whose map value lies above a level. */
 function pixelsAbove(map: Float32Array, pixels: Int32Array, level: number): Int32Array {
   let n = 0;
@@ -788,12 +855,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     const w = box.x1 - box.x0 + 1;
     const h = box.y1 - box.y0 + 1;
     const local = new Uint8Array(w * h);
-    for (let i = 0; i < pixels.length; i++) {
-      const p = pixels[i];
-      if (!(smoothed[p] >= cut)) continue;
-      const py = (p / ww) | 0;
-      local[(py - box.y0) * w + (p - py * ww - box.x0)] = 1;
-    }
+    markInBox(local, pixels, 0, ww, box.x0, box.y0, w, smoothed, cut);
     const pieces = labelComponents(local, w, h);
     for (let k = 0; k < pieces.count; k++) {
       if (pieces.area[k] < 3) continue;
@@ -806,11 +868,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
         const filled = fillHoles(piece, work.width, x0, y0, x1, y1, minHolePx);
         // A filled hole (a red cell's pale centre) belongs to its piece: it is not left over for a
         // second look as if it were a separate faint object.
-        for (let i = piece.length; i < filled.length; i++) {
-          const p = filled[i];
-          const py = (p / ww) | 0;
-          local[(py - box.y0) * w + (p - py * ww - box.x0)] = 1;
-        }
+        markInBox(local, filled, piece.length, ww, box.x0, box.y0, w, null, 0);
         piece = filled;
       }
       if (workMpp && isStrand(piece, work.width, workMpp, probe)) {
@@ -833,25 +891,10 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     if (depth >= 2 || cut <= base * 1.05) return;
     // What lies outside the cores and their halos gets its own look. Most regions (a rod, a coccus)
     // have almost nothing below their cut: then there is nothing to dilate and label.
-    let below = 0;
-    for (let i = 0; i < pixels.length; i++) {
-      const p = pixels[i];
-      const py = (p / ww) | 0;
-      if (!local[(py - box.y0) * w + (p - py * ww - box.x0)]) below++;
-    }
-    if (below < 6) return;
+    if (unmarkedInBox(local, pixels, ww, box.x0, box.y0, w, null) < 6) return;
     const near = dilateSquare(local, w, h, haloPx);
     const rest = new Uint8Array(w * h);
-    let restCount = 0;
-    for (let i = 0; i < pixels.length; i++) {
-      const p = pixels[i];
-      const py = (p / ww) | 0;
-      const q = (py - box.y0) * w + (p - py * ww - box.x0);
-      if (!near[q]) {
-        rest[q] = 1;
-        restCount++;
-      }
-    }
+    const restCount = unmarkedInBox(near, pixels, ww, box.x0, box.y0, w, rest);
     if (restCount < 6) return;
     const restParts = labelComponents(rest, w, h);
     for (let k = 0; k < restParts.count; k++) {
@@ -1017,38 +1060,19 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     const inner = rim + Math.max(0.15, 0.6 * rim);
     // Averaging over 0.6 µm dilutes a small organism's peak: look a little below the fine cut.
     const look = rim + 0.5 * (inner - rim);
-    let x0 = Infinity;
-    let y0 = Infinity;
-    let x1 = -Infinity;
-    let y1 = -Infinity;
-    for (let i = 0; i < coarsePixels.length; i++) {
-      const q = coarsePixels[i];
-      if (!(coarseSmoothed[q] > look)) continue;
-      const y = (q / coarse.width) | 0;
-      const x = q - y * coarse.width;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-    }
-    if (x1 < 0) return;
+    const dense = pixelsAbove(coarseSmoothed, coarsePixels, look);
+    if (dense.length === 0) return;
+    const { x0, y0, x1, y1 } = boundsOf(dense, coarse.width);
     const s = coarseStep;
     const fx0 = Math.max(0, (x0 - 1) * s);
     const fy0 = Math.max(0, (y0 - 1) * s);
     const fx1 = Math.min(work.width - 1, (x1 + 2) * s - 1);
     const fy1 = Math.min(work.height - 1, (y1 + 2) * s - 1);
     fillFineMaps(work, sampler, od, smoothed, fx0, fy0, fx1, fy1);
-    const ww = work.width;
-    const list: number[] = [];
-    for (let i = 0; i < rbc.pixels.length; i++) {
-      const p = rbc.pixels[i];
-      const py = (p / ww) | 0;
-      const px = p - py * ww;
-      if (px < fx0 || px > fx1 || py < fy0 || py > fy1) continue;
-      if (smoothed[p] > inner) list.push(p);
-    }
-    if (list.length < 3) return;
-    processRegion(rbc.measure.component, Int32Array.from(list), inner, 2);
+    // Outside the box the full-resolution maps were not filled: only pixels inside it are read.
+    const spots = pixelsAboveInBox(smoothed, rbc.pixels, inner, work.width, fx0, fy0, fx1, fy1);
+    if (spots.length < 3) return;
+    processRegion(rbc.measure.component, spots, inner, 2);
   };
   const redCellCount = raw.length;
   for (const rbc of rbcCandidates) {
