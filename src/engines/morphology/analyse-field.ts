@@ -26,7 +26,13 @@ import { classifyCell, GRAM_POSITIVE_MIN_RATIO, type CellClass } from './classif
 import { measureCell, upperQuantile, type CellMeasure } from './measure.js';
 import { findRedCells } from './red-cells.js';
 import { estimateScaleFromRedCells } from './scale.js';
-import { labelComponents, smoothAndThreshold, type Components } from './segment.js';
+import {
+  findComponents,
+  labelComponents,
+  smoothAndThreshold,
+  type ComponentList,
+  type Components,
+} from './segment.js';
 import {
   computeOpticalDensity,
   createBackgroundSampler,
@@ -190,7 +196,7 @@ function fillHoles(
     mask[i] = hole;
   }
   if (holePixels < minHole) return pixels;
-  const holes = labelComponents(mask, w, h);
+  const holes = findComponents(mask, w, h);
   const extra: number[] = [];
   for (let k = 0; k < holes.count; k++) {
     if (holes.area[k] < minHole) continue;
@@ -297,7 +303,7 @@ function stripStrands(pixels: Int32Array, width: number, mpp: number, probe: Sta
     }
   }
   if (thinCount < 9 / mpp) return null;
-  const parts = labelComponents(thin, w, h);
+  const parts = findComponents(thin, w, h);
   const drop = new Uint8Array(w * h);
   let dropped = 0;
   for (let k = 0; k < parts.count; k++) {
@@ -326,7 +332,7 @@ function isRoundDisc(pixels: Int32Array, width: number): boolean {
 
 /** Pixels of piece k of a crop's components, as indices into the working image. */
 function toGlobal(
-  parts: Components,
+  parts: ComponentList,
   k: number,
   cropWidth: number,
   x0: number,
@@ -856,7 +862,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     const h = box.y1 - box.y0 + 1;
     const local = new Uint8Array(w * h);
     markInBox(local, pixels, 0, ww, box.x0, box.y0, w, smoothed, cut);
-    const pieces = labelComponents(local, w, h);
+    const pieces = findComponents(local, w, h);
     for (let k = 0; k < pieces.count; k++) {
       if (pieces.area[k] < 3) continue;
       let piece = toGlobal(pieces, k, w, box.x0, box.y0, work.width);
@@ -896,7 +902,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     const rest = new Uint8Array(w * h);
     const restCount = unmarkedInBox(near, pixels, ww, box.x0, box.y0, w, rest);
     if (restCount < 6) return;
-    const restParts = labelComponents(rest, w, h);
+    const restParts = findComponents(rest, w, h);
     for (let k = 0; k < restParts.count; k++) {
       if (restParts.area[k] < 6) continue;
       const part = toGlobal(restParts, k, w, box.x0, box.y0, work.width);
@@ -988,7 +994,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       k,
       [x0, y0, x1, y1],
     );
-    const parts = labelComponents(local, w, h);
+    const parts = findComponents(local, w, h);
     for (let j = 0; j < parts.count; j++) {
       if (parts.area[j] < 3) continue;
       processRegion(k, toGlobal(parts, j, w, x0, y0, work.width), threshold, 0);

@@ -4,7 +4,7 @@
  * a micrometre (which quiets the noise fivefold), as round discs with their pale centres filled.
  */
 import type { StainProbe } from './stain.js';
-import { labelComponents } from './segment.js';
+import { findComponents } from './segment.js';
 import { splitObject } from './watershed.js';
 
 export interface RedCellCandidate {
@@ -93,7 +93,7 @@ export function findRedCells(
   const smooth = boxBlur(od, width, height, blurRadius);
   const mask = new Uint8Array(smooth.length);
   for (let i = 0; i < smooth.length; i++) mask[i] = smooth[i] > threshold ? 1 : 0;
-  const comps = labelComponents(mask, width, height);
+  const comps = findComponents(mask, width, height);
   const minArea = (Math.PI / 4) * minDiameterPx * minDiameterPx;
   const out: RedCellCandidate[] = [];
   const amounts = new Float64Array(2);
@@ -117,7 +117,7 @@ export function findRedCells(
     }
     const inverse = new Uint8Array(w * h);
     for (let i = 0; i < inverse.length; i++) inverse[i] = local[i] ? 0 : 1;
-    const holes = labelComponents(inverse, w, h);
+    const holes = findComponents(inverse, w, h);
     for (let j = 0; j < holes.count; j++) {
       if (holes.x0[j] === 0 || holes.y0[j] === 0 || holes.x1[j] === w - 1 || holes.y1[j] === h - 1) continue;
       for (let i = holes.offsets[j]; i < holes.offsets[j + 1]; i++) local[holes.pixels[i]] = 1;

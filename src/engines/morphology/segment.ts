@@ -44,10 +44,9 @@ export function thresholdMask(src: Float32Array, threshold: number): Uint8Array 
   return mask;
 }
 
-export interface Components {
+/** Connected components as lists: count, areas, boxes and each one's pixels. */
+export interface ComponentList {
   readonly count: number;
-  /** Component index per pixel, -1 for background. */
-  readonly labels: Int32Array;
   readonly area: Int32Array;
   readonly x0: Int32Array;
   readonly y0: Int32Array;
@@ -56,6 +55,11 @@ export interface Components {
   /** Pixels of component k are pixels[offsets[k] .. offsets[k + 1]). */
   readonly offsets: Int32Array;
   readonly pixels: Int32Array;
+}
+
+export interface Components extends ComponentList {
+  /** Component index per pixel, -1 for background. */
+  readonly labels: Int32Array;
 }
 
 function find(parent: Int32Array, a: number): number {
@@ -75,15 +79,41 @@ function find(parent: Int32Array, a: number): number {
  * comps.count; // number of objects
  */
 export function labelComponents(mask: Uint8Array, width: number, height: number): Components {
+  return connect(mask, width, height, true);
+}
+
+/**
+ * The components of a mask without the per-pixel label map (cheaper: most callers only walk the
+ * lists).
+ */
+export function findComponents(mask: Uint8Array, width: number, height: number): ComponentList {
+  return connect(mask, width, height, false);
+}
+
+function connect(mask: Uint8Array, width: number, height: number, keepLabels: true): Components;
+function connect(mask: Uint8Array, width: number, height: number, keepLabels: false): ComponentList;
+function connect(mask: Uint8Array, width: number, height: number, keepLabels: boolean): ComponentList {
   const size = width * height;
   const lab = new Int32Array(size);
   let parent = new Int32Array(64);
   let next = 1;
+  // Object pixels in raster order: the later passes visit these only, not the whole (mostly empty)
+  // mask again.
+  if (foreground.length < size) foreground = new Int32Array(Math.max(size, 2 * foreground.length));
+  const fg = foreground;
+  let nFg = 0;
+  // Four mask bytes are read at once where the mask is empty (most of a field is glass).
+  const words = mask.byteOffset % 4 === 0 ? new Uint32Array(mask.buffer, mask.byteOffset, size >> 2) : null;
   for (let y = 0; y < height; y++) {
     const row = y * width;
     for (let x = 0; x < width; x++) {
       const p = row + x;
+      if (words !== null && (p & 3) === 0 && x + 3 < width && words[p >> 2] === 0) {
+        x += 3;
+        continue;
+      }
       if (!mask[p]) continue;
+      fg[nFg++] = p;
       let label = x > 0 ? lab[p - 1] : 0;
       if (y > 0) {
         const up = p - width;
@@ -129,47 +159,39 @@ export function labelComponents(mask: Uint8Array, width: number, height: number)
   const y0 = new Int32Array(count).fill(height);
   const x1 = new Int32Array(count).fill(-1);
   const y1 = new Int32Array(count).fill(-1);
-  const labels = lab;
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const p = row + x;
-      const l0 = labels[p];
-      if (l0 === 0) {
-        labels[p] = -1;
-        continue;
-      }
-      const l = finalOf[l0];
-      labels[p] = l;
-      area[l]++;
-      if (x < x0[l]) x0[l] = x;
-      if (x > x1[l]) x1[l] = x;
-      if (y < y0[l]) y0[l] = y;
-      if (y > y1[l]) y1[l] = y;
-    }
+  for (let i = 0; i < nFg; i++) {
+    const p = fg[i];
+    const l = finalOf[lab[p]];
+    // The provisional label is read once: the final one is kept in the list's place meanwhile.
+    lab[p] = l;
+    const y = (p / width) | 0;
+    const x = p - y * width;
+    area[l]++;
+    if (x < x0[l]) x0[l] = x;
+    if (x > x1[l]) x1[l] = x;
+    if (y < y0[l]) y0[l] = y;
+    if (y > y1[l]) y1[l] = y;
   }
   const offsets = new Int32Array(count + 1);
   for (let k = 0; k < count; k++) offsets[k + 1] = offsets[k] + area[k];
   const fill = offsets.slice(0, count);
   const pixels = new Int32Array(offsets[count]);
-  let boxes = 0;
-  for (let k = 0; k < count; k++) boxes += (x1[k] - x0[k] + 1) * (y1[k] - y0[k] + 1);
-  if (boxes < size) {
-    // Sparse masks: pixels of each component lie inside its box, so scan only there.
-    for (let k = 0; k < count; k++) {
-      for (let y = y0[k]; y <= y1[k]; y++) {
-        const row = y * width;
-        for (let x = x0[k]; x <= x1[k]; x++) if (labels[row + x] === k) pixels[fill[k]++] = row + x;
-      }
-    }
-  } else {
-    for (let p = 0; p < size; p++) {
-      const l = labels[p];
-      if (l >= 0) pixels[fill[l]++] = p;
-    }
+  // A counting sort of the raster-ordered list keeps each component's pixels in raster order.
+  for (let i = 0; i < nFg; i++) {
+    const p = fg[i];
+    pixels[fill[lab[p]]++] = p;
   }
-  return { count, labels, area, x0, y0, x1, y1, offsets, pixels };
+  if (!keepLabels) return { count, area, x0, y0, x1, y1, offsets, pixels };
+  // Background reads -1: a native fill, then the object pixels' labels written back.
+  const labels = lab;
+  labels.fill(-1);
+  for (let k = 0; k < count; k++) for (let i = offsets[k]; i < offsets[k + 1]; i++) labels[pixels[i]] = k;
+  const withLabels: Components = { count, labels, area, x0, y0, x1, y1, offsets, pixels };
+  return withLabels;
 }
+
+/** Scratch list of object pixels, reused across calls (grown, never shrunk). */
+let foreground = new Int32Array(4096);
 
 function union(parent: Int32Array, a: number, b: number): void {
   const ra = find(parent, a);
