@@ -690,7 +690,6 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   timer.mark('stain');
   notes.noiseOd = round(stains.noiseOd, 4);
   notes.chromaDeg = round(stains.chromaDeg, 1);
-  notes.stainHue = `${round(stains.hueDeg, 1)}° ± ${round(stains.hueSpreadDeg / 2, 1)}°, ${stains.populations} population(s)`;
   notes.crystalViolet =
     stains.crystalViolet.map((v) => v.toFixed(3)).join(',') + ` (${stains.source.crystalViolet})`;
   notes.safranin = stains.safranin.map((v) => v.toFixed(3)).join(',') + ` (${stains.source.safranin})`;
