@@ -917,25 +917,13 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     coarseStep === 1 ? probe : redHalf ? createStainProbe(coarse, coarseSampler, stains) : redProbe;
   const redAreaMin = coarseMpp ? (Math.PI / 4) * (5 / coarseMpp) ** 2 : Infinity;
   const redAreaMax = coarseMpp ? (Math.PI / 4) * (10 / coarseMpp) ** 2 : 0;
-  const readCoarseRedCell = (k: number): boolean => {
-    if (!workMpp || coarseStep === 1 || options.keepLayers) return false;
-    const area = components.area[k];
-    if (area < 0.5 * redAreaMin || area > redAreaMax) return false;
-    const own = components.pixels.subarray(components.offsets[k], components.offsets[k + 1]);
-    const filled = fillHoles(
-      own,
-      coarse.width,
-      components.x0[k],
-      components.y0[k],
-      components.x1[k],
-      components.y1[k],
-      1,
-    );
+  /** A red cell's filled coarse pixels as a cell (measured over the whole disc), or null. */
+  const coarseRedCell = (k: number, filled: Int32Array): RawCell | null => {
     if (filled.length < redAreaMin || filled.length > redAreaMax || !isRoundDisc(filled, coarse.width))
-      return false;
-    if (sampledStainRatio(filled, coarseProbe) >= 0.45) return false;
+      return null;
+    if (sampledStainRatio(filled, coarseProbe) >= 0.45) return null;
     const m = measureCell(filled, k, coarse.width, coarseSmoothed, coarseOd, coarseProbe, threshold, true);
-    if (!m || m.meanOd >= 0.75 || m.stainRatio >= 0.45) return false;
+    if (!m || m.meanOd >= 0.75 || m.stainRatio >= 0.45) return null;
     const s = coarseStep;
     const fine: CellMeasure = {
       ...m,
@@ -951,13 +939,43 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     };
     const b = boundsOf(filled, coarse.width);
     const pixelCount = filled.length * s * s;
-    raw.push({
+    return {
       measure: fine,
       pixels: expandCoarse(filled, coarse.width, s, work.width, work.height),
       diameterPx: 2 * Math.sqrt(pixelCount / Math.PI),
       roundness: filled.length / ((Math.PI / 4) * (b.x1 - b.x0 + 1) * (b.y1 - b.y0 + 1)),
       coarse: { pixels: filled },
-    });
+    };
+  };
+  // Red cells touching in pairs or short rafts are split at their necks on the coarse map, as the
+  // red-cell search splits them; the object stays coarse only if every piece is a red cell.
+  const redNeck = { neckRatio: 0.8, minDepth: coarseMpp ? 0.8 / coarseMpp : 2 };
+  const readCoarseRedCell = (k: number): boolean => {
+    if (!workMpp || coarseStep === 1 || options.keepLayers) return false;
+    const area = components.area[k];
+    if (area < 0.5 * redAreaMin || area > 4 * redAreaMax) return false;
+    const own = components.pixels.subarray(components.offsets[k], components.offsets[k + 1]);
+    const x0 = components.x0[k];
+    const y0 = components.y0[k];
+    const x1 = components.x1[k];
+    const y1 = components.y1[k];
+    const filled = fillHoles(own, coarse.width, x0, y0, x1, y1, 1);
+    const single = filled.length <= redAreaMax ? coarseRedCell(k, filled) : null;
+    if (single) {
+      raw.push(single);
+      return true;
+    }
+    // Only pale objects are worth a watershed here (a cluster of cocci is the size of a red cell too).
+    if (filled.length < 1.6 * redAreaMin || sampledStainRatio(filled, coarseProbe) >= 0.45) return false;
+    const split = splitObject(filled, coarse.width, x0, y0, x1, y1, redNeck);
+    if (split.count < 2 || split.count > 6) return false;
+    const cells: RawCell[] = [];
+    for (const part of groupPixels(filled, split.cellOf, split.count)) {
+      const cell = coarseRedCell(k, part);
+      if (!cell) return false;
+      cells.push(cell);
+    }
+    raw.push(...cells);
     return true;
   };
   for (let k = 0; k < components.count; k++) {
