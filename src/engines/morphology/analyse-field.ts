@@ -144,7 +144,9 @@ function createStageTimer(): {
  * empty padding ring). What stays 0 afterwards is a hole.
  */
 function floodOutside(mask: Uint8Array, w: number, h: number): void {
-  const stack = new Int32Array(w * h);
+  // Each pixel is pushed at most once: a crop-sized stack, reused across objects.
+  if (floodStack.length < w * h) floodStack = new Int32Array(Math.max(w * h, 2 * floodStack.length));
+  const stack = floodStack;
   let top = 0;
   mask[0] = 2;
   stack[top++] = 0;
@@ -167,6 +169,8 @@ function floodOutside(mask: Uint8Array, w: number, h: number): void {
     }
   }
 }
+
+let floodStack = new Int32Array(4096);
 
 /** Fills holes (background pockets not connected to the crop border) larger than `minHole` pixels. */
 function fillHoles(
