@@ -473,6 +473,13 @@ function pixelsAboveInBox(
   return out.slice(0, n);
 }
 
+/** How many of the pixels have a map value above a level. */
+function countAbove(map: Float32Array, pixels: Int32Array, level: number): number {
+  let n = 0;
+  for (let i = 0; i < pixels.length; i++) if (map[pixels[i]] > level) n++;
+  return n;
+}
+
 /** The pixels whose map value lies above a level. */
 function pixelsAbove(map: Float32Array, pixels: Int32Array, level: number): Int32Array {
   let n = 0;
@@ -926,6 +933,15 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     if (filled.length < redAreaMin || filled.length > redAreaMax || !isRoundDisc(filled, coarse.width))
       return null;
     if (sampledStainRatio(filled, coarseProbe) >= 0.45) return null;
+    // A large dense object on the disc (a yeast, a cluster) would pass for the cell's own rim in the
+    // dense-spot search below: such a disc takes the full path, which cuts the object out first.
+    const middle = upperQuantile(coarseSmoothed, filled, 0.5);
+    if (countAbove(coarseSmoothed, filled, middle + Math.max(0.15, 0.6 * middle)) > 0.12 * filled.length)
+      return null;
+    // So does a disc with an organism on it: the full path cuts the organism out at half its own
+    // peak, whole; read against the cell's density instead, a rod falls into short pieces.
+    const rim = upperQuantile(coarseSmoothed, filled, 0.85);
+    if (countAbove(coarseSmoothed, filled, rim + 0.5 * Math.max(0.15, 0.6 * rim)) > 0) return null;
     const m = measureCell(filled, k, coarse.width, coarseSmoothed, coarseOd, coarseProbe, threshold, true);
     if (!m || m.meanOd >= 0.75 || m.stainRatio >= 0.45) return null;
     const s = coarseStep;
