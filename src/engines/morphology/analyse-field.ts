@@ -975,6 +975,8 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     const area = components.area[k];
     if (area < 0.5 * redAreaMin || area > 4 * redAreaMax) return false;
     const own = components.pixels.subarray(components.offsets[k], components.offsets[k + 1]);
+    // Violet objects of red-cell size (clusters, chains) are turned away before any hole filling.
+    if (sampledStainRatio(own, coarseProbe) >= 0.45) return false;
     const x0 = components.x0[k];
     const y0 = components.y0[k];
     const x1 = components.x1[k];
