@@ -145,7 +145,9 @@ function createStageTimer(): {
  * empty padding ring). What stays 0 afterwards is a hole.
  */
 function floodOutside(mask: Uint8Array, w: number, h: number): void {
-  const stack = new Int32Array(w * h);
+  // Each pixel is pushed at most once: a crop-sized stack, reused across objects.
+  if (floodStack.length < w * h) floodStack = new Int32Array(Math.max(w * h, 2 * floodStack.length));
+  const stack = floodStack;
   let top = 0;
   mask[0] = 2;
   stack[top++] = 0;
@@ -168,6 +170,8 @@ function floodOutside(mask: Uint8Array, w: number, h: number): void {
     }
   }
 }
+
+let floodStack = new Int32Array(4096);
 
 /** Fills holes (background pockets not connected to the crop border) larger than `minHole` pixels. */
 function fillHoles(
@@ -468,6 +472,13 @@ function pixelsAboveInBox(
     if (px >= x0 && px <= x1 && py >= y0 && py <= y1 && map[p] > level) out[n++] = p;
   }
   return out.slice(0, n);
+}
+
+/** How many of the pixels have a map value above a level. */
+function countAbove(map: Float32Array, pixels: Int32Array, level: number): number {
+  let n = 0;
+  for (let i = 0; i < pixels.length; i++) if (map[pixels[i]] > level) n++;
+  return n;
 }
 
 /** The pixels whose map value lies above a level. */
@@ -923,6 +934,15 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     if (filled.length < redAreaMin || filled.length > redAreaMax || !isRoundDisc(filled, coarse.width))
       return null;
     if (sampledStainRatio(filled, coarseProbe) >= 0.45) return null;
+    // A large dense object on the disc (a yeast, a cluster) would pass for the cell's own rim in the
+    // dense-spot search below: such a disc takes the full path, which cuts the object out first.
+    const middle = upperQuantile(coarseSmoothed, filled, 0.5);
+    if (countAbove(coarseSmoothed, filled, middle + Math.max(0.15, 0.6 * middle)) > 0.12 * filled.length)
+      return null;
+    // So does a disc with an organism on it: the full path cuts the organism out at half its own
+    // peak, whole; read against the cell's density instead, a rod falls into short pieces.
+    const rim = upperQuantile(coarseSmoothed, filled, 0.85);
+    if (countAbove(coarseSmoothed, filled, rim + 0.5 * Math.max(0.15, 0.6 * rim)) > 0) return null;
     const m = measureCell(filled, k, coarse.width, coarseSmoothed, coarseOd, coarseProbe, threshold, true);
     if (!m || m.meanOd >= 0.75 || m.stainRatio >= 0.45) return null;
     const s = coarseStep;
@@ -956,6 +976,8 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     const area = components.area[k];
     if (area < 0.5 * redAreaMin || area > 4 * redAreaMax) return false;
     const own = components.pixels.subarray(components.offsets[k], components.offsets[k + 1]);
+    // Violet objects of red-cell size (clusters, chains) are turned away before any hole filling.
+    if (sampledStainRatio(own, coarseProbe) >= 0.45) return false;
     const x0 = components.x0[k];
     const y0 = components.y0[k];
     const x1 = components.x1[k];

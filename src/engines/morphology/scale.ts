@@ -6,8 +6,13 @@
 
 /** Mean red-cell diameter in a smear, µm. */
 export const RED_CELL_DIAMETER_UM = 7.5;
-/** Fewer red cells than this give no estimate. */
-export const MIN_RED_CELLS = 3;
+/**
+ * Fewer red cells than this give no estimate. A smear that has red cells shows them by the dozen;
+ * three or four pale round discs are as often fibrin meshes, neutrophil lobes or cocci blurred
+ * together (three of three such teaching photographs), and a wrong scale reads every organism at the
+ * wrong size — worse than the nominal bacterial width used without one.
+ */
+export const MIN_RED_CELLS = 6;
 /** Red-cell diameters spread more than this (robust CV) give no estimate. */
 const MAX_SPREAD = 0.15;
 

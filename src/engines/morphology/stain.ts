@@ -33,6 +33,19 @@ const GREY: Vec3 = normalise([1, 1, 1]);
 
 /** An estimated stain must lie within this angle of its reference to be trusted. */
 const MAX_DRIFT_DEG = 24;
+/**
+ * A dye has a colour: an estimated direction must lie at least this share of its reference's angle
+ * from grey. Nearer grey it is blur, JPEG desaturation or dark debris, and a near-grey "crystal
+ * violet" makes every pale counterstained cell unmix as half violet (the grey term cannot tell them
+ * apart).
+ */
+const MIN_CHROMA_SHARE = 0.6;
+/**
+ * Stained pixels whose hues (chroma-weighted, 5th to 95th percentile) span less than this are one
+ * stain population: the spread of one dye under blur, JPEG and thickness. Two dyes are the
+ * references' 64° of hue apart.
+ */
+const SINGLE_POPULATION_HUE_SPREAD_DEG = 36;
 /** OD (summed over channels) above which a pixel carries stain for estimation. */
 const STAIN_OD_MIN = 0.25;
 
@@ -56,6 +69,12 @@ export interface StainModel {
   readonly stainedShare: number;
   /** Number of stained samples behind the estimate. */
   readonly samples: number;
+  /** Chroma-weighted median hue of the stained pixels (see `stainHue`), degrees. */
+  readonly hueDeg: number;
+  /** Spread of that hue, 5th to 95th percentile, degrees: narrow for a single stain population. */
+  readonly hueSpreadDeg: number;
+  /** One stain population (decided by its hue) or two (estimated from the extremes). */
+  readonly populations: 1 | 2;
 }
 
 /** log10 of 0..255, with 0 read as 1 so black pixels stay finite (OD ≤ 2.4). */
@@ -181,6 +200,38 @@ function unmixingMatrix(cv: Vec3, saf: Vec3): Float64Array {
   return m;
 }
 
+/**
+ * Hue in the plane of chromaticity (OD with its grey component removed), degrees: 0 at the safranin
+ * reference, positive towards crystal violet (at about 64°). Grey — blur, JPEG chroma subsampling,
+ * the dark refractive rims of thick cells — moves a direction towards grey but not round in hue, so
+ * hue compares a colour with the two dyes without the bias of 3-D angles (crystal violet lies 21°
+ * from grey, safranin 31°: greying pulls any pink direction nearer crystal violet).
+ */
+const HUE_U: Vec3 = (() => {
+  const m = (SAFRANIN_REFERENCE[0] + SAFRANIN_REFERENCE[1] + SAFRANIN_REFERENCE[2]) / 3;
+  return normalise([SAFRANIN_REFERENCE[0] - m, SAFRANIN_REFERENCE[1] - m, SAFRANIN_REFERENCE[2] - m]);
+})();
+const HUE_W: Vec3 = (() => {
+  const m = (CRYSTAL_VIOLET_REFERENCE[0] + CRYSTAL_VIOLET_REFERENCE[1] + CRYSTAL_VIOLET_REFERENCE[2]) / 3;
+  const c: Vec3 = [
+    CRYSTAL_VIOLET_REFERENCE[0] - m,
+    CRYSTAL_VIOLET_REFERENCE[1] - m,
+    CRYSTAL_VIOLET_REFERENCE[2] - m,
+  ];
+  const d = dot(c, HUE_U);
+  return normalise([c[0] - d * HUE_U[0], c[1] - d * HUE_U[1], c[2] - d * HUE_U[2]]);
+})();
+/** Hue of an OD direction (see HUE_U), degrees in (−180, 180]. */
+export const stainHue = (v: Vec3): number => (Math.atan2(dot(v, HUE_W), dot(v, HUE_U)) * 180) / Math.PI;
+/** Hue of the crystal-violet reference (that of safranin is 0). */
+export const CRYSTAL_VIOLET_HUE = stainHue(CRYSTAL_VIOLET_REFERENCE);
+/** Which dye a hue is nearer, round the circle. */
+const nearerCrystalVioletHue = (hue: number): boolean => {
+  const toCv = Math.abs(((hue - CRYSTAL_VIOLET_HUE + 540) % 360) - 180);
+  const toSaf = Math.abs(((hue + 540) % 360) - 180);
+  return toCv < toSaf;
+};
+
 /** Positive for purple (red absorbed more than blue), negative for pink. */
 const purpleness = (v: Vec3): number => (v[0] - v[2]) / (v[0] + v[1] + v[2] || 1);
 
@@ -236,6 +287,9 @@ export function estimateStains(work: WorkingImage, background: BackgroundModel):
     chromaDeg,
     stainedShare: sums.length ? n / sums.length : 0,
     samples: n,
+    hueDeg: 0,
+    hueSpreadDeg: 0,
+    populations: 2,
   });
   if (n < 20) return fallback(0);
   const chroma = new Float64Array(n);
@@ -256,6 +310,7 @@ export function estimateStains(work: WorkingImage, background: BackgroundModel):
     m2 += v2;
   }
   const chromaDeg = percentile(chroma, 0.5);
+  const { hueDeg, hueSpreadDeg } = hueDistribution(stained, n);
   m0 /= n;
   m1 /= n;
   m2 /= n;
@@ -309,24 +364,46 @@ export function estimateStains(work: WorkingImage, background: BackgroundModel):
     angleBetween(v, CRYSTAL_VIOLET_REFERENCE) + margin < angleBetween(v, SAFRANIN_REFERENCE);
   const nearerSaf = (v: Vec3): boolean =>
     angleBetween(v, SAFRANIN_REFERENCE) + margin < angleBetween(v, CRYSTAL_VIOLET_REFERENCE);
-  if (angleBetween(cvCandidate, safCandidate) >= 0.5 * referenceSeparation) {
-    if (nearerCv(cvCandidate) && angleBetween(cvCandidate, CRYSTAL_VIOLET_REFERENCE) <= MAX_DRIFT_DEG) {
+  const coloured = (v: Vec3, reference: Vec3): boolean =>
+    angleBetween(v, GREY) >= MIN_CHROMA_SHARE * angleBetween(reference, GREY);
+  // One population when the hues are narrow: the Macenko extremes of a single dye are its noise
+  // (a pink field's 99th-percentile "violet" is its darkest, greyest pixels), not a second stain.
+  const onePopulation =
+    hueSpreadDeg < SINGLE_POPULATION_HUE_SPREAD_DEG ||
+    angleBetween(cvCandidate, safCandidate) < 0.5 * referenceSeparation;
+  if (!onePopulation) {
+    if (
+      nearerCv(cvCandidate) &&
+      angleBetween(cvCandidate, CRYSTAL_VIOLET_REFERENCE) <= MAX_DRIFT_DEG &&
+      coloured(cvCandidate, CRYSTAL_VIOLET_REFERENCE)
+    ) {
       crystalViolet = cvCandidate;
       cvSource = 'estimated';
     }
-    if (nearerSaf(safCandidate) && angleBetween(safCandidate, SAFRANIN_REFERENCE) <= MAX_DRIFT_DEG) {
+    if (
+      nearerSaf(safCandidate) &&
+      angleBetween(safCandidate, SAFRANIN_REFERENCE) <= MAX_DRIFT_DEG &&
+      coloured(safCandidate, SAFRANIN_REFERENCE)
+    ) {
       safranin = safCandidate;
       safSource = 'estimated';
     }
   } else {
-    // One stain only: estimate that one from the mean direction and keep the other's reference.
+    // One stain only: which one by its hue (nearer crystal violet's or safranin's, round the
+    // circle), then that one estimated from the mean direction and the other's reference kept.
     const mean = normalise([m0, m1, m2]);
-    if (angleBetween(mean, CRYSTAL_VIOLET_REFERENCE) < angleBetween(mean, SAFRANIN_REFERENCE)) {
-      if (angleBetween(mean, CRYSTAL_VIOLET_REFERENCE) <= MAX_DRIFT_DEG) {
+    if (nearerCrystalVioletHue(hueDeg)) {
+      if (
+        angleBetween(mean, CRYSTAL_VIOLET_REFERENCE) <= MAX_DRIFT_DEG &&
+        coloured(mean, CRYSTAL_VIOLET_REFERENCE)
+      ) {
         crystalViolet = mean;
         cvSource = 'estimated';
       }
-    } else if (angleBetween(mean, SAFRANIN_REFERENCE) <= MAX_DRIFT_DEG) {
+    } else if (
+      angleBetween(mean, SAFRANIN_REFERENCE) <= MAX_DRIFT_DEG &&
+      coloured(mean, SAFRANIN_REFERENCE)
+    ) {
       safranin = mean;
       safSource = 'estimated';
     }
@@ -341,7 +418,59 @@ export function estimateStains(work: WorkingImage, background: BackgroundModel):
     chromaDeg,
     stainedShare: n / sums.length,
     samples: n,
+    hueDeg,
+    hueSpreadDeg,
+    populations: onePopulation ? 1 : 2,
   };
+}
+
+const HUE_BINS = new Float64Array(360);
+
+/**
+ * Chroma-weighted median and 5th–95th percentile spread of the stained samples' hues (interleaved
+ * OD triples), taken round their circular mean so a population straddling ±180° stays whole.
+ */
+function hueDistribution(stained: Float64Array, n: number): { hueDeg: number; hueSpreadDeg: number } {
+  let cu = 0;
+  let cw = 0;
+  for (let k = 0; k < n; k++) {
+    const v0 = stained[3 * k];
+    const v1 = stained[3 * k + 1];
+    const v2 = stained[3 * k + 2];
+    cu += v0 * HUE_U[0] + v1 * HUE_U[1] + v2 * HUE_U[2];
+    cw += v0 * HUE_W[0] + v1 * HUE_W[1] + v2 * HUE_W[2];
+  }
+  const centre = Math.atan2(cw, cu);
+  const bins = HUE_BINS;
+  bins.fill(0);
+  let total = 0;
+  for (let k = 0; k < n; k++) {
+    const v0 = stained[3 * k];
+    const v1 = stained[3 * k + 1];
+    const v2 = stained[3 * k + 2];
+    const a = v0 * HUE_U[0] + v1 * HUE_U[1] + v2 * HUE_U[2];
+    const b = v0 * HUE_W[0] + v1 * HUE_W[1] + v2 * HUE_W[2];
+    // A near-grey pixel's hue is noise: each counts by its chroma.
+    const w = Math.sqrt(a * a + b * b);
+    let d = Math.atan2(b, a) - centre;
+    if (d > Math.PI) d -= 2 * Math.PI;
+    else if (d <= -Math.PI) d += 2 * Math.PI;
+    bins[Math.min(359, Math.max(0, Math.floor(((d + Math.PI) * 180) / Math.PI)))] += w;
+    total += w;
+  }
+  const centreDeg = (centre * 180) / Math.PI;
+  const quantile = (q: number): number => {
+    let acc = 0;
+    for (let i = 0; i < 360; i++) {
+      acc += bins[i];
+      if (acc >= q * total) return i + 0.5 - 180;
+    }
+    return 180;
+  };
+  let hueDeg = centreDeg + quantile(0.5);
+  if (hueDeg > 180) hueDeg -= 360;
+  else if (hueDeg <= -180) hueDeg += 360;
+  return { hueDeg, hueSpreadDeg: total > 0 ? quantile(0.95) - quantile(0.05) : 0 };
 }
 
 export interface StainMaps {

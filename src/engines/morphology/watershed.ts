@@ -42,9 +42,14 @@ function envelopePass(len: number): void {
 }
 
 /** Squared Euclidean distance transform of a binary image (Felzenszwalb & Huttenlocher 2012). */
-export function distanceTransform(mask: Uint8Array, width: number, height: number): Float32Array {
+export function distanceTransform(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  into?: Float32Array,
+): Float32Array {
   const INF = 1e10;
-  const d = new Float32Array(width * height);
+  const d = into ?? new Float32Array(width * height);
   for (let i = 0; i < d.length; i++) d[i] = mask[i] ? INF : 0;
   const n = Math.max(width, height);
   if (dtF.length < n) {
@@ -232,10 +237,16 @@ export function splitObject(
   x1: number,
   y1: number,
   options: SplitOptions = DEFAULT_SPLIT,
-): { cellOf: Int32Array; count: number; distance: Float32Array; cropWidth: number } {
+): { cellOf: Int32Array; count: number } {
   const w = x1 - x0 + 3;
   const h = y1 - y0 + 3;
-  const mask = new Uint8Array(w * h);
+  // Crop-sized scratch reused across objects (thousands per field): the mask is cleared after use,
+  // the distance map is overwritten whole by the transform.
+  if (soMask.length < w * h) {
+    soMask = new Uint8Array(Math.max(w * h, 2 * soMask.length));
+    soDist = new Float32Array(soMask.length);
+  }
+  const mask = soMask;
   const local = new Int32Array(pixels.length);
   for (let k = 0; k < pixels.length; k++) {
     const p = pixels[k];
@@ -247,14 +258,17 @@ export function splitObject(
     mask[q] = 1;
   }
   // Distances in place: outside the object they are 0 either way.
-  const dist = distanceTransform(mask, w, h);
+  const dist = distanceTransform(mask.subarray(0, w * h), w, h, soDist.subarray(0, w * h));
   for (let k = 0; k < local.length; k++) {
     const q = local[k];
     dist[q] = Math.sqrt(dist[q]);
+    mask[q] = 0;
   }
-  const { cellOf, count } = floodBasins(local, dist, w, h, 8, options);
-  return { cellOf, count, distance: dist, cropWidth: w };
+  return floodBasins(local, dist, w, h, 8, options);
 }
+
+let soMask = new Uint8Array(4096);
+let soDist = new Float32Array(4096);
 
 /**
  * Splits an elongated cell at a waist: cocci dividing in a chain, rods end to end and lancet pairs

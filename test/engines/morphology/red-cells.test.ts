@@ -22,7 +22,7 @@ describe('red cells on a 2048x1536 field', () => {
       abundance: 1.3,
     });
     const out = analyseField(f.raster, { micronsPerPixel: 0.1, scaleSource: 'profile' });
-    // Most red cells lie alone and take the coarse path (measured when set: 42 red cells read coarsely).
+    // Most red cells lie alone and take the coarse path (measured when set: 37 red cells read coarsely).
     expect(Number(out.notes.coarseRedCells)).toBeGreaterThan(30);
 
     const truthRed = f.objects.filter((o) => o.morphotype === 'rbc');
