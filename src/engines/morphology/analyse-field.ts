@@ -972,7 +972,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   // red-cell search splits them; the object stays coarse only if every piece is a red cell.
   const redNeck = { neckRatio: 0.8, minDepth: coarseMpp ? 0.8 / coarseMpp : 2 };
   const readCoarseRedCell = (k: number): boolean => {
-    if (!workMpp || coarseStep === 1 || options.keepLayers) return false;
+    if (!workMpp || coarseStep === 1) return false;
     const area = components.area[k];
     if (area < 0.5 * redAreaMin || area > 4 * redAreaMax) return false;
     const own = components.pixels.subarray(components.offsets[k], components.offsets[k + 1]);
@@ -985,7 +985,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     const filled = fillHoles(own, coarse.width, x0, y0, x1, y1, 1);
     const single = filled.length <= redAreaMax ? coarseRedCell(k, filled) : null;
     if (single) {
-      raw.push(single);
+      keepCoarse([single]);
       return true;
     }
     // Only pale objects are worth a watershed here (a cluster of cocci is the size of a red cell too).
@@ -998,8 +998,15 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       if (!cell) return false;
       cells.push(cell);
     }
-    raw.push(...cells);
+    keepCoarse(cells);
     return true;
+  };
+  const keepCoarse = (cells: RawCell[]): void => {
+    raw.push(...cells);
+    // Pictures of the layers show red cells too: their full-resolution maps are filled only then.
+    if (options.keepLayers)
+      for (const c of cells)
+        fillFineMaps(work, sampler, od, smoothed, c.measure.x0, c.measure.y0, c.measure.x1, c.measure.y1);
   };
   for (let k = 0; k < components.count; k++) {
     if (components.area[k] < 2) continue;

@@ -49,4 +49,21 @@ describe('red cells on a 2048x1536 field', () => {
     // Measured when set: 100 of 136 (the full-resolution path: 100 too).
     expect(onRedMatched / onRed.length, `${onRedMatched} of ${onRed.length}`).toBeGreaterThan(0.65);
   });
+
+  it('reads a field the same with its layers kept (the docs pictures) as without', () => {
+    const f = renderField({ seed: 4243, width: 2048, height: 1536, micronsPerPixel: 0.1, site: 2 });
+    const plain = analyseField(f.raster, { micronsPerPixel: 0.1, scaleSource: 'profile' });
+    const layered = analyseField(f.raster, {
+      micronsPerPixel: 0.1,
+      scaleSource: 'profile',
+      keepLayers: true,
+    });
+    expect(Number(plain.notes.coarseRedCells)).toBeGreaterThan(0);
+    expect(layered.detections).toEqual(plain.detections);
+    // The red cells read coarsely still show in the full-resolution density layer.
+    const rbc = plain.detections.find((d) => d.morphotype === 'rbc')!;
+    const cx = Math.round((rbc.box[0] + rbc.box[2]) / 2);
+    const cy = Math.round((rbc.box[1] + rbc.box[3]) / 2 - (rbc.box[3] - rbc.box[1]) / 3);
+    expect(layered.layers!.smoothed[cy * 2048 + cx]).toBeGreaterThan(Number(plain.notes.threshold) * 0.5);
+  });
 });
