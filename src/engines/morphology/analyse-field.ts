@@ -224,10 +224,10 @@ interface RawCell {
   readonly diameterPx: number;
   readonly roundness: number;
   /**
-   * Set for a red cell read at the coarse level only (see `readCoarseRedCell`): its pixels, the
-   * coarse image's, and the full-resolution maps were never filled under it.
+   * Set for a red cell read at the coarse level only (see `readCoarseRedCell`): the full-resolution
+   * maps were never filled under it.
    */
-  readonly coarse?: { readonly pixels: Int32Array };
+  readonly coarse?: true;
 }
 
 /** Crystal-violet share of a sample of pixels (up to ~200). */
@@ -450,28 +450,6 @@ function unmarkedInBox(
     if (out) out[q] = 1;
   }
   return n;
-}
-
-/** The pixels inside a box whose map value lies above a level. */
-function pixelsAboveInBox(
-  map: Float32Array,
-  pixels: Int32Array,
-  level: number,
-  width: number,
-  x0: number,
-  y0: number,
-  x1: number,
-  y1: number,
-): Int32Array {
-  const out = new Int32Array(pixels.length);
-  let n = 0;
-  for (let i = 0; i < pixels.length; i++) {
-    const p = pixels[i];
-    const py = (p / width) | 0;
-    const px = p - py * width;
-    if (px >= x0 && px <= x1 && py >= y0 && py <= y1 && map[p] > level) out[n++] = p;
-  }
-  return out.slice(0, n);
 }
 
 /** How many of the pixels have a map value above a level. */
@@ -922,9 +900,9 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   };
   // A lone red cell is most of a field's stained pixels and nothing in it needs full resolution:
   // at 0.2 µm/px it still spans some 37 pixels. A component that is one pale round disc of red-cell
-  // size is measured on the coarse maps and stays there; only dense spots on it (organisms lying on
-  // the cell) are looked at again at full resolution, after the scale is settled. Red cells that
-  // touch each other or an organism fail the disc test and take the full path.
+  // size with nothing dense on it (or a pale pair or raft the coarse watershed cuts into such discs)
+  // is measured on the coarse maps and never revisited. Red cells touching an organism, or carrying
+  // one, take the full path.
   const coarseProbe =
     coarseStep === 1 ? probe : redHalf ? createStainProbe(coarse, coarseSampler, stains) : redProbe;
   const redAreaMin = coarseMpp ? (Math.PI / 4) * (5 / coarseMpp) ** 2 : Infinity;
@@ -934,13 +912,15 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     if (filled.length < redAreaMin || filled.length > redAreaMax || !isRoundDisc(filled, coarse.width))
       return null;
     if (sampledStainRatio(filled, coarseProbe) >= 0.45) return null;
-    // A large dense object on the disc (a yeast, a cluster) would pass for the cell's own rim in the
-    // dense-spot search below: such a disc takes the full path, which cuts the object out first.
+    // Anything dense on the disc sends it down the full path, which cuts the organism out at half
+    // its own peak, whole (read against the cell's density instead, a rod falls into short pieces).
+    // A large dense object (a yeast, a cluster) is tested against the disc's median: it would pass
+    // for the cell's own rim in the upper quantile.
     const middle = upperQuantile(coarseSmoothed, filled, 0.5);
     if (countAbove(coarseSmoothed, filled, middle + Math.max(0.15, 0.6 * middle)) > 0.12 * filled.length)
       return null;
-    // So does a disc with an organism on it: the full path cuts the organism out at half its own
-    // peak, whole; read against the cell's density instead, a rod falls into short pieces.
+    // A small one (a rod, a few cocci) stands above the rim, found a little below the full-resolution
+    // cut because averaging over 0.6 µm dilutes its peak.
     const rim = upperQuantile(coarseSmoothed, filled, 0.85);
     if (countAbove(coarseSmoothed, filled, rim + 0.5 * Math.max(0.15, 0.6 * rim)) > 0) return null;
     const m = measureCell(filled, k, coarse.width, coarseSmoothed, coarseOd, coarseProbe, threshold, true);
@@ -965,7 +945,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       pixels: expandCoarse(filled, coarse.width, s, work.width, work.height),
       diameterPx: 2 * Math.sqrt(pixelCount / Math.PI),
       roundness: filled.length / ((Math.PI / 4) * (b.x1 - b.x0 + 1) * (b.y1 - b.y0 + 1)),
-      coarse: { pixels: filled },
+      coarse: true,
     };
   };
   // Red cells touching in pairs or short rafts are split at their necks on the coarse map, as the
@@ -1104,35 +1084,11 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   const organismMinDensity = Math.max(0.2, threshold + 0.1);
   notes.organismMinDensity = round(organismMinDensity, 3);
 
-  // Organisms lying on red cells: clearly denser than the cell itself.
-  // On a red cell read coarsely, dense spots are found on the coarse map (a coccus still spans some
-  // five coarse pixels there), then the full-resolution maps are filled around them only and the
-  // spots are read as on any other red cell.
-  const organismsOnCoarseRedCell = (rbc: RawCell, coarsePixels: Int32Array): void => {
-    const rim = upperQuantile(coarseSmoothed, coarsePixels, 0.85);
-    const inner = rim + Math.max(0.15, 0.6 * rim);
-    // Averaging over 0.6 µm dilutes a small organism's peak: look a little below the fine cut.
-    const look = rim + 0.5 * (inner - rim);
-    const dense = pixelsAbove(coarseSmoothed, coarsePixels, look);
-    if (dense.length === 0) return;
-    const { x0, y0, x1, y1 } = boundsOf(dense, coarse.width);
-    const s = coarseStep;
-    const fx0 = Math.max(0, (x0 - 1) * s);
-    const fy0 = Math.max(0, (y0 - 1) * s);
-    const fx1 = Math.min(work.width - 1, (x1 + 2) * s - 1);
-    const fy1 = Math.min(work.height - 1, (y1 + 2) * s - 1);
-    fillFineMaps(work, sampler, od, smoothed, fx0, fy0, fx1, fy1);
-    // Outside the box the full-resolution maps were not filled: only pixels inside it are read.
-    const spots = pixelsAboveInBox(smoothed, rbc.pixels, inner, work.width, fx0, fy0, fx1, fy1);
-    if (spots.length < 3) return;
-    processRegion(rbc.measure.component, spots, inner, 2);
-  };
+  // Organisms lying on red cells: clearly denser than the cell itself. A red cell read coarsely
+  // has nothing dense on it (that was its condition) and is passed over.
   const redCellCount = raw.length;
   for (const rbc of rbcCandidates) {
-    if (rbc.coarse) {
-      organismsOnCoarseRedCell(rbc, rbc.coarse.pixels);
-      continue;
-    }
+    if (rbc.coarse) continue;
     const rim = upperQuantile(smoothed, rbc.pixels, 0.85);
     const inner = rim + Math.max(0.15, 0.6 * rim);
     const sub = pixelsAbove(smoothed, rbc.pixels, inner);
