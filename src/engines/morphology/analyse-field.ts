@@ -1191,7 +1191,35 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     if (cells[i].cls.kind === 'rod') violetRodArea += cells[i].cls.areaUm2;
   }
   if (violetRodArea > 0 && violetRodArea >= 0.5 * violetArea && violetRodArea < violetArea) {
-    const links = linkCells(violet.map(placed), 1, 0.2);
+    const violetCells = violet.map(placed);
+    const links = linkCells(violetCells, 1, 0.2);
+    const rodLengths = violet
+      .filter((i) => cells[i].cls.kind === 'rod')
+      .map((i) => cells[i].cls.lengthUm)
+      .sort((a, b) => a - b);
+    const rodLength = rodLengths[rodLengths.length >> 1];
+    // A piece lying on a rod's axis, end to end with it, that with the rod still spans no more than
+    // a rod of this field is the rest of that rod (cut at a granule or a septum): it joins the rod's
+    // box rather than standing as a short rod of its own.
+    const rodOf = (m: number): number => {
+      const piece = violetCells[m];
+      let best = -1;
+      let bestSpan = Infinity;
+      for (const r of links.neighbours[m]) {
+        if (cells[violet[r]].cls.kind !== 'rod' || cells[violet[r]].mergedInto >= 0) continue;
+        const rod = violetCells[r];
+        const dx = piece.x - rod.x;
+        const dy = piece.y - rod.y;
+        const along = Math.abs(dx * Math.cos(rod.angle) + dy * Math.sin(rod.angle));
+        if (along < 0.8 * Math.hypot(dx, dy)) continue;
+        const span = along + rod.lengthUm / 2 + piece.lengthUm / 2;
+        if (span <= 1.5 * rodLength && span < bestSpan) {
+          best = r;
+          bestSpan = span;
+        }
+      }
+      return best;
+    };
     for (const members of links.groups) {
       if (members.length < 2) continue;
       let rodArea = 0;
@@ -1207,6 +1235,11 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
         const c = cells[violet[m]];
         if (c.cls.kind !== 'coccus') continue;
         pieces++;
+        const rod = rodOf(m);
+        if (rod >= 0) {
+          c.mergedInto = violet[rod];
+          notes.rodPiecesJoined = Number(notes.rodPiecesJoined ?? 0) + 1;
+        }
         c.cls = {
           ...c.cls,
           kind: 'rod',
