@@ -461,10 +461,8 @@ function countAbove(map: Float32Array, pixels: Int32Array, level: number): numbe
 
 /** The pixels whose map value lies above a level. */
 function pixelsAbove(map: Float32Array, pixels: Int32Array, level: number): Int32Array {
+  const out = new Int32Array(countAbove(map, pixels, level));
   let n = 0;
-  for (let i = 0; i < pixels.length; i++) if (map[pixels[i]] > level) n++;
-  const out = new Int32Array(n);
-  n = 0;
   for (let i = 0; i < pixels.length; i++) if (map[pixels[i]] > level) out[n++] = pixels[i];
   return out;
 }

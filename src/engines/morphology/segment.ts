@@ -162,7 +162,8 @@ function connect(mask: Uint8Array, width: number, height: number, keepLabels: bo
   for (let i = 0; i < nFg; i++) {
     const p = fg[i];
     const l = finalOf[lab[p]];
-    // The provisional label is read once: the final one is kept in the list's place meanwhile.
+    // The provisional label is read once and overwritten with the final one, which the counting
+    // sort below reads.
     lab[p] = l;
     const y = (p / width) | 0;
     const x = p - y * width;
