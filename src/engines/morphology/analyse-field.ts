@@ -26,6 +26,7 @@ import { estimateBackground, type BackgroundModel, type BackgroundSampler } from
 import { classifyCell, GRAM_POSITIVE_MIN_RATIO, type CellClass } from './classify.js';
 import { measureCell, upperQuantile, type CellMeasure } from './measure.js';
 import { findRedCells } from './red-cells.js';
+import { FRESH_BUFFERS, KEPT_BUFFERS } from './scratch.js';
 import { estimateScaleFromRedCells } from './scale.js';
 import {
   findComponents,
@@ -605,17 +606,6 @@ function toBox(
   ];
 }
 
-const FINE_BUFFERS: (Float32Array | null)[] = [null, null];
-/** A reused full-resolution map (a fresh one when the caller keeps the layers). */
-function fineBuffer(slot: number, size: number, fresh: boolean | undefined): Float32Array {
-  if (fresh) return new Float32Array(size);
-  const current = FINE_BUFFERS[slot];
-  if (current && current.length === size) return current;
-  const created = new Float32Array(size);
-  FINE_BUFFERS[slot] = created;
-  return created;
-}
-
 const round = (v: number, digits = 2): number => {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
@@ -660,7 +650,9 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   // Two levels: objects are found on a half-resolution copy (four times fewer pixels to unmix,
   // smooth and label), then examined at full working resolution inside their own boxes only.
   const coarseStep = work.width * work.height > 1_000_000 ? 2 : 1;
-  const coarse = coarseStep === 1 ? work : downscaleWorking(work, coarseStep);
+  // Field-sized arrays are kept for the next field unless the caller keeps the layers.
+  const buffers = options.keepLayers ? FRESH_BUFFERS : KEPT_BUFFERS;
+  const coarse = coarseStep === 1 ? work : downscaleWorking(work, coarseStep, buffers, 'coarse');
   // Blocks about three red cells wide, so that some glass shows in each.
   const blockPx = workMpp
     ? Math.min(320, Math.max(32, Math.round(22 / workMpp)))
@@ -670,7 +662,11 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   options.signal?.throwIfAborted();
   const stains = estimateStains(coarse, background);
   const coarseSampler = createBackgroundSampler(background, coarse.width);
-  const coarseOd = computeOpticalDensity(coarse, coarseSampler);
+  const coarseOd = computeOpticalDensity(
+    coarse,
+    coarseSampler,
+    buffers.f32('coarseOd', coarse.width * coarse.height),
+  );
   const fineBackground =
     coarseStep === 1 ? background : { ...background, block: background.block * coarseStep };
   const sampler = coarseStep === 1 ? coarseSampler : createBackgroundSampler(fineBackground, work.width);
@@ -689,20 +685,20 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   const threshold = stains.backgroundOd + noiseMargin;
   const coarseThreshold = stains.backgroundOd + (coarseStep === 1 ? noiseMargin : 0.75 * noiseMargin);
   notes.threshold = round(threshold, 3);
-  const coarseMask = new Uint8Array(coarseOd.length);
+  const coarseMask = buffers.u8('coarseMask', coarseOd.length);
   const coarseSmoothed = smoothAndThreshold(
     coarseOd,
     coarse.width,
     coarse.height,
     coarseThreshold,
     coarseMask,
+    buffers,
   );
-  const components = labelComponents(coarseMask, coarse.width, coarse.height);
+  const components = labelComponents(coarseMask, coarse.width, coarse.height, buffers);
   // Full-resolution maps are written box by box (only around objects) and read only where written,
   // so the two 12 MB buffers of a 2048x1536 field are kept for the next field, not reallocated.
-  const od = coarseStep === 1 ? coarseOd : fineBuffer(0, work.width * work.height, options.keepLayers);
-  const smoothed =
-    coarseStep === 1 ? coarseSmoothed : fineBuffer(1, work.width * work.height, options.keepLayers);
+  const od = coarseStep === 1 ? coarseOd : buffers.f32('od', work.width * work.height);
+  const smoothed = coarseStep === 1 ? coarseSmoothed : buffers.f32('smoothed', work.width * work.height);
   timer.mark('segment');
   let covered = 0;
   for (let k = 0; k < components.count; k++) covered += components.area[k];
@@ -743,11 +739,13 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   // Without a scale the red cells are what gives it: they are then measured on the finer copy.
   const redHalf = coarse.width * coarse.height > 400_000 && coarseMpp !== null && coarseMpp <= 0.25;
   const redStep = coarseStep * (redHalf ? 2 : 1);
-  const red = redHalf ? downscaleWorking(coarse, 2) : coarse;
+  const red = redHalf ? downscaleWorking(coarse, 2, buffers, 'red') : coarse;
   const redSampler = redHalf
     ? createBackgroundSampler({ ...background, block: background.block / 2 }, red.width)
     : coarseSampler;
-  const redOd = redHalf ? computeOpticalDensity(red, redSampler) : coarseOd;
+  const redOd = redHalf
+    ? computeOpticalDensity(red, redSampler, buffers.f32('redOd', red.width * red.height))
+    : coarseOd;
   const redProbe = redHalf || coarseStep !== 1 ? createStainProbe(red, redSampler, stains) : probe;
   const redMpp = workMpp ? workMpp * redStep : null;
   const redDiscs = findRedCells(
@@ -759,6 +757,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     redProbe,
     // Smoothing over about a micrometre.
     redMpp ? Math.max(1, Math.round(0.5 / redMpp)) : 2,
+    buffers,
   );
   timer.mark('redCells');
 

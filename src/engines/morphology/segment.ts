@@ -3,11 +3,17 @@
  * keep their pixel lists (grouped by a counting sort) so every later stage touches object pixels
  * only, never the whole field again.
  */
+import { FRESH_BUFFERS, type FieldBuffers } from './scratch.js';
 
 /** 3x3 box mean, separable, edges replicated. Damps pixel noise before thresholding. */
-export function smoothBox3(src: Float32Array, width: number, height: number): Float32Array {
-  const tmp = new Float32Array(src.length);
-  const out = new Float32Array(src.length);
+export function smoothBox3(
+  src: Float32Array,
+  width: number,
+  height: number,
+  buffers: FieldBuffers = FRESH_BUFFERS,
+): Float32Array {
+  const tmp = buffers.f32('smoothBox3.tmp', src.length);
+  const out = buffers.f32('smoothBox3.out', src.length);
   for (let y = 0; y < height; y++) {
     const o = y * width;
     for (let x = 0; x < width; x++) {
@@ -32,8 +38,9 @@ export function smoothAndThreshold(
   height: number,
   threshold: number,
   mask: Uint8Array,
+  buffers: FieldBuffers = FRESH_BUFFERS,
 ): Float32Array {
-  const out = smoothBox3(src, width, height);
+  const out = smoothBox3(src, width, height, buffers);
   for (let i = 0; i < out.length; i++) mask[i] = out[i] > threshold ? 1 : 0;
   return out;
 }
@@ -78,8 +85,16 @@ function find(parent: Int32Array, a: number): number {
  * const comps = labelComponents(mask, width, height);
  * comps.count; // number of objects
  */
-export function labelComponents(mask: Uint8Array, width: number, height: number): Components {
-  return connect(mask, width, height, true);
+export function labelComponents(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  buffers: FieldBuffers = FRESH_BUFFERS,
+): Components {
+  const labels = buffers.i32('labelComponents', width * height);
+  // A kept array holds the last field's labels: the first pass reads provisional labels as zero.
+  labels.fill(0);
+  return connect(mask, width, height, labels);
 }
 
 /**
@@ -87,14 +102,15 @@ export function labelComponents(mask: Uint8Array, width: number, height: number)
  * lists).
  */
 export function findComponents(mask: Uint8Array, width: number, height: number): ComponentList {
-  return connect(mask, width, height, false);
+  return connect(mask, width, height, null);
 }
 
-function connect(mask: Uint8Array, width: number, height: number, keepLabels: true): Components;
-function connect(mask: Uint8Array, width: number, height: number, keepLabels: false): ComponentList;
-function connect(mask: Uint8Array, width: number, height: number, keepLabels: boolean): ComponentList {
+/** Labels into `labels` (zero-filled, kept as the label map) or into a fresh array. */
+function connect(mask: Uint8Array, width: number, height: number, labels: Int32Array): Components;
+function connect(mask: Uint8Array, width: number, height: number, labels: null): ComponentList;
+function connect(mask: Uint8Array, width: number, height: number, labels: Int32Array | null): ComponentList {
   const size = width * height;
-  const lab = new Int32Array(size);
+  const lab = labels ?? new Int32Array(size);
   let parent = new Int32Array(64);
   let next = 1;
   // Object pixels in raster order: the later passes visit these only, not the whole (mostly empty)
@@ -182,9 +198,8 @@ function connect(mask: Uint8Array, width: number, height: number, keepLabels: bo
     const p = fg[i];
     pixels[fill[lab[p]]++] = p;
   }
-  if (!keepLabels) return { count, area, x0, y0, x1, y1, offsets, pixels };
+  if (!labels) return { count, area, x0, y0, x1, y1, offsets, pixels };
   // Background reads -1: a native fill, then the object pixels' labels written back.
-  const labels = lab;
   labels.fill(-1);
   for (let k = 0; k < count; k++) for (let i = offsets[k]; i < offsets[k + 1]; i++) labels[pixels[i]] = k;
   const withLabels: Components = { count, labels, area, x0, y0, x1, y1, offsets, pixels };
