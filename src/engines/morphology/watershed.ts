@@ -6,42 +6,15 @@
  */
 
 /** Scratch lines for the distance transform, grown to the longest side seen (objects are small and many). */
-let dtF = new Float64Array(64);
 let dtZ = new Float64Array(65);
 let dtV = new Int32Array(64);
-let dtOut = new Float64Array(64);
+let dtF = new Float64Array(64);
 let dtLast = new Int32Array(64);
 
-/** One 1-D lower-envelope pass over dtF[0..len) into dtOut. */
-function envelopePass(len: number): void {
-  const f = dtF;
-  const z = dtZ;
-  const v = dtV;
-  const out = dtOut;
-  const INF = 1e10;
-  let k = 0;
-  v[0] = 0;
-  z[0] = -INF;
-  z[1] = INF;
-  for (let q = 1; q < len; q++) {
-    let s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
-    while (s <= z[k]) {
-      k--;
-      s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
-    }
-    k++;
-    v[k] = q;
-    z[k] = s;
-    z[k + 1] = INF;
-  }
-  k = 0;
-  for (let q = 0; q < len; q++) {
-    while (z[k + 1] < q) k++;
-    out[q] = (q - v[k]) * (q - v[k]) + f[v[k]];
-  }
-}
-
-/** Squared Euclidean distance transform of a binary image (Felzenszwalb & Huttenlocher 2012). */
+/**
+ * Squared Euclidean distance transform of a binary image (Felzenszwalb & Huttenlocher 2012), written
+ * at object pixels (background stays 0).
+ */
 export function distanceTransform(
   mask: Uint8Array,
   width: number,
@@ -51,15 +24,11 @@ export function distanceTransform(
   const INF = 1e10;
   const d = into ?? new Float32Array(width * height);
   for (let i = 0; i < d.length; i++) d[i] = mask[i] ? INF : 0;
-  const n = Math.max(width, height);
-  if (dtF.length < n) {
-    dtF = new Float64Array(n);
-    dtZ = new Float64Array(n + 1);
-    dtV = new Int32Array(n);
-    dtOut = new Float64Array(n);
+  if (dtV.length < width) {
+    dtZ = new Float64Array(width + 1);
+    dtV = new Int32Array(width);
+    dtF = new Float64Array(width);
   }
-  const f = dtF;
-  const out = dtOut;
   // Columns first. On a binary mask the 1-D transform is just the squared distance to the nearest
   // background pixel above or below (what the lower envelope gives there), found by two row-major
   // sweeps instead of strided per-column passes; a column with no background keeps INF.
@@ -84,13 +53,63 @@ export function distanceTransform(
       }
     }
   }
-  for (let y = 0; y < height; y++) {
-    const o = y * width;
-    for (let x = 0; x < width; x++) f[x] = d[o + x];
-    envelopePass(width);
-    for (let x = 0; x < width; x++) d[o + x] = out[x];
-  }
+  for (let y = 0; y < height; y++) rowEnvelope(mask, d, y * width, width);
   return d;
+}
+
+/**
+ * The row pass: each object pixel takes the lowest of the parabolas (x - u)² + column(u). Only the
+ * parabolas that can be lowest somewhere are built: every object pixel's, and those of background
+ * pixels next to one (a background pixel further out lies behind the nearer one, both at 0).
+ * Parabolas at INF (columns with no background) are never lowest where a finite one exists, and a
+ * row without any keeps INF. Objects leave most of their box's rows empty or short: this visits a
+ * row's sites, not all its pixels, in the envelope.
+ */
+function rowEnvelope(mask: Uint8Array, d: Float32Array, o: number, width: number): void {
+  const INF = 1e10;
+  const z = dtZ;
+  const v = dtV;
+  const f = dtF;
+  let k = -1;
+  let first = -1;
+  let lastFg = -1;
+  for (let x = 0; x < width; x++) {
+    let fx: number;
+    if (mask[o + x]) {
+      if (first < 0) first = x;
+      lastFg = x;
+      fx = d[o + x];
+      if (fx >= INF) continue;
+    } else {
+      if (!((x > 0 && mask[o + x - 1]) || (x < width - 1 && mask[o + x + 1]))) continue;
+      fx = 0;
+    }
+    if (k < 0) {
+      k = 0;
+      v[0] = x;
+      f[0] = fx;
+      z[0] = -INF;
+      z[1] = INF;
+      continue;
+    }
+    let s = (fx + x * x - (f[k] + v[k] * v[k])) / (2 * x - 2 * v[k]);
+    while (s <= z[k]) {
+      k--;
+      s = (fx + x * x - (f[k] + v[k] * v[k])) / (2 * x - 2 * v[k]);
+    }
+    k++;
+    v[k] = x;
+    f[k] = fx;
+    z[k] = s;
+    z[k + 1] = INF;
+  }
+  if (k < 0 || first < 0) return;
+  let j = 0;
+  for (let x = first; x <= lastFg; x++) {
+    if (!mask[o + x]) continue;
+    while (z[j + 1] < x) j++;
+    d[o + x] = (x - v[j]) * (x - v[j]) + f[j];
+  }
 }
 
 export interface SplitOptions {
