@@ -469,9 +469,70 @@ function pixelsAbove(map: Float32Array, pixels: Int32Array, level: number): Int3
 }
 
 /**
+ * Row spans of the full-resolution pixels that can belong to coarse component k (its own coarse
+ * pixels and their neighbours, `fineMask`'s rule): lo[y - y0]..hi[y - y0], empty when lo > hi.
+ * A span runs from the row's first such pixel to its last, so a red cell's pale centre lies inside.
+ * The maps are filled and read over these spans only: a chain or a strand lying diagonally leaves
+ * most of its box empty. Coarse pixels are 2x2 full-resolution pixels.
+ */
+function componentSpans(
+  components: ComponentList,
+  k: number,
+  coarseWidth: number,
+  coarseHeight: number,
+  box: readonly [number, number, number, number],
+): { lo: Int32Array; hi: Int32Array } {
+  const [x0, y0, x1, y1] = box;
+  const cy0 = components.y0[k];
+  const rows = components.y1[k] - cy0 + 1;
+  if (spanRowMin.length < rows) {
+    spanRowMin = new Int32Array(2 * rows);
+    spanRowMax = new Int32Array(2 * rows);
+  }
+  const rowMin = spanRowMin;
+  const rowMax = spanRowMax;
+  rowMin.fill(coarseWidth, 0, rows);
+  rowMax.fill(-1, 0, rows);
+  for (let i = components.offsets[k]; i < components.offsets[k + 1]; i++) {
+    const q = components.pixels[i];
+    const cy = (q / coarseWidth) | 0;
+    const cx = q - cy * coarseWidth;
+    const r = cy - cy0;
+    if (cx < rowMin[r]) rowMin[r] = cx;
+    if (cx > rowMax[r]) rowMax[r] = cx;
+  }
+  const h = y1 - y0 + 1;
+  const lo = new Int32Array(h);
+  const hi = new Int32Array(h);
+  for (let y = y0; y <= y1; y++) {
+    // Rows past the coarse image's last row belong to it (as in `coarseOwner`).
+    const r = Math.min(coarseHeight - 1, y >> 1) - cy0;
+    let min = coarseWidth;
+    let max = -1;
+    for (let rr = Math.max(0, r - 1); rr <= Math.min(rows - 1, r + 1); rr++) {
+      if (rowMin[rr] < min) min = rowMin[rr];
+      if (rowMax[rr] > max) max = rowMax[rr];
+    }
+    if (max < 0) {
+      lo[y - y0] = 1;
+      hi[y - y0] = 0;
+      continue;
+    }
+    lo[y - y0] = Math.max(x0, (min - 1) * 2);
+    // Columns past the coarse image's last column belong to it too.
+    hi[y - y0] = max + 1 >= coarseWidth - 1 ? x1 : Math.min(x1, (max + 2) * 2 - 1);
+  }
+  return { lo, hi };
+}
+
+let spanRowMin = new Int32Array(64);
+let spanRowMax = new Int32Array(64);
+
+/**
  * Full-resolution pixels of coarse component k above the threshold inside a box, as a mask over the
- * box: a pixel belongs to k when its coarse pixel does, or (at the rim) a neighbour of it does. Kept
- * out of `analyseField`: in that long function the loop ran measurably slower.
+ * box: a pixel belongs to k when its coarse pixel does, or (at the rim) a neighbour of it does. Only
+ * the component's spans are visited (the maps hold this field's values there only). Kept out of
+ * `analyseField`: in that long function the loop ran measurably slower.
  */
 function fineMask(
   smoothed: Float32Array,
@@ -482,13 +543,15 @@ function fineMask(
   coarseHeight: number,
   k: number,
   box: readonly [number, number, number, number],
+  spans: { lo: Int32Array; hi: Int32Array },
 ): Uint8Array {
   const [x0, y0, x1, y1] = box;
   const w = x1 - x0 + 1;
   const local = new Uint8Array(w * (y1 - y0 + 1));
   for (let y = y0; y <= y1; y++) {
     const cy = y >> 1;
-    for (let x = x0; x <= x1; x++) {
+    const hi = spans.hi[y - y0];
+    for (let x = spans.lo[y - y0]; x <= hi; x++) {
       if (!(smoothed[y * width + x] > threshold)) continue;
       const cx = x >> 1;
       const own = cx < coarseWidth && cy < coarseHeight ? labels[cy * coarseWidth + cx] : -1;
@@ -499,25 +562,41 @@ function fineMask(
   return local;
 }
 
-/** Optical density and its 3x3 mean at full resolution inside one box (and a 1-pixel rim for the mean). */
+/** Spans covering a whole box. */
+function boxSpans(x0: number, y0: number, x1: number, y1: number): { lo: Int32Array; hi: Int32Array } {
+  return { lo: new Int32Array(y1 - y0 + 1).fill(x0), hi: new Int32Array(y1 - y0 + 1).fill(x1) };
+}
+
+/**
+ * Optical density and its 3x3 mean at full resolution over row spans (rows y0..y1), the density
+ * also on a 1-pixel rim around them for the mean.
+ */
 function fillFineMaps(
   work: WorkingImage,
   sampler: BackgroundSampler,
   od: Float32Array,
   smoothed: Float32Array,
-  x0: number,
   y0: number,
-  x1: number,
   y1: number,
+  spans: { lo: Int32Array; hi: Int32Array },
 ): void {
   const { width, height, rgb } = work;
-  const ex0 = Math.max(0, x0 - 1);
-  const ey0 = Math.max(0, y0 - 1);
-  const ex1 = Math.min(width - 1, x1 + 1);
-  const ey1 = Math.min(height - 1, y1 + 1);
-  const row = new Float32Array(ex1 - ex0 + 1);
+  const { lo, hi } = spans;
+  if (fineRow.length < width) fineRow = new Float32Array(width);
+  const row = fineRow;
   const lut = LOG10_LUT;
-  for (let y = ey0; y <= ey1; y++) {
+  for (let y = Math.max(0, y0 - 1); y <= Math.min(height - 1, y1 + 1); y++) {
+    // The union of the spans of this row and its neighbours, one pixel wider.
+    let a = width;
+    let b = -1;
+    for (let r = Math.max(y0, y - 1); r <= Math.min(y1, y + 1); r++) {
+      if (lo[r - y0] > hi[r - y0]) continue;
+      if (lo[r - y0] < a) a = lo[r - y0];
+      if (hi[r - y0] > b) b = hi[r - y0];
+    }
+    if (b < 0) continue;
+    const ex0 = Math.max(0, a - 1);
+    const ex1 = Math.min(width - 1, b + 1);
     sampler.sumRowRange(y, ex0, ex1, row);
     let i = (y * width + ex0) * 3;
     let p = y * width + ex0;
@@ -528,7 +607,8 @@ function fillFineMaps(
     const up = (y > 0 ? y - 1 : y) * width;
     const mid = y * width;
     const dn = (y < height - 1 ? y + 1 : y) * width;
-    for (let x = x0; x <= x1; x++) {
+    const x1 = hi[y - y0];
+    for (let x = lo[y - y0]; x <= x1; x++) {
       const l = x > 0 ? x - 1 : x;
       const r = x < width - 1 ? x + 1 : x;
       smoothed[mid + x] =
@@ -545,6 +625,8 @@ function fillFineMaps(
     }
   }
 }
+
+let fineRow = new Float32Array(256);
 
 /** Full-resolution pixels of coarse pixels (each a step x step block, clipped to the image). */
 function expandCoarse(
@@ -983,7 +1065,15 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     // Pictures of the layers show red cells too: their full-resolution maps are filled only then.
     if (options.keepLayers)
       for (const c of cells)
-        fillFineMaps(work, sampler, od, smoothed, c.measure.x0, c.measure.y0, c.measure.x1, c.measure.y1);
+        fillFineMaps(
+          work,
+          sampler,
+          od,
+          smoothed,
+          c.measure.y0,
+          c.measure.y1,
+          boxSpans(c.measure.x0, c.measure.y0, c.measure.x1, c.measure.y1),
+        );
   };
   for (let k = 0; k < components.count; k++) {
     if (components.area[k] < 2) continue;
@@ -1005,7 +1095,9 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     const y0 = Math.max(0, (components.y0[k] - 1) * coarseStep);
     const x1 = Math.min(work.width - 1, (components.x1[k] + 2) * coarseStep - 1);
     const y1 = Math.min(work.height - 1, (components.y1[k] + 2) * coarseStep - 1);
-    fillFineMaps(work, sampler, od, smoothed, x0, y0, x1, y1);
+    const box = [x0, y0, x1, y1] as const;
+    const spans = componentSpans(components, k, coarse.width, coarse.height, box);
+    fillFineMaps(work, sampler, od, smoothed, y0, y1, spans);
     const w = x1 - x0 + 1;
     const h = y1 - y0 + 1;
     const local = fineMask(
@@ -1016,7 +1108,8 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       coarse.width,
       coarse.height,
       k,
-      [x0, y0, x1, y1],
+      box,
+      spans,
     );
     const parts = findComponents(local, w, h);
     for (let j = 0; j < parts.count; j++) {
