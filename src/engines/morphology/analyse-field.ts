@@ -142,37 +142,19 @@ function createStageTimer(): {
 }
 
 /**
- * Marks the glass around an object with 2: an 8-connected flood over 0s from pixel 0 (the crop's
- * empty padding ring). What stays 0 afterwards is a hole.
+ * The background of a crop as components (8-connected, labelled by runs): the crop's padding ring
+ * is empty, so component 0, the one holding pixel 0, is the glass around the object and every
+ * other component is a hole. `mask` is 1 on the object; it is read, not changed.
  */
-function floodOutside(mask: Uint8Array, w: number, h: number): void {
-  // Each pixel is pushed at most once: a crop-sized stack, reused across objects.
-  if (floodStack.length < w * h) floodStack = new Int32Array(Math.max(w * h, 2 * floodStack.length));
-  const stack = floodStack;
-  let top = 0;
-  mask[0] = 2;
-  stack[top++] = 0;
-  while (top > 0) {
-    const q = stack[--top];
-    const qy = (q / w) | 0;
-    const qx = q - qy * w;
-    for (let dy = -1; dy <= 1; dy++) {
-      const ny = qy + dy;
-      if (ny < 0 || ny >= h) continue;
-      for (let dx = -1; dx <= 1; dx++) {
-        const nx = qx + dx;
-        if (nx < 0 || nx >= w) continue;
-        const n = ny * w + nx;
-        if (mask[n] === 0) {
-          mask[n] = 2;
-          stack[top++] = n;
-        }
-      }
-    }
-  }
+function backgroundComponents(mask: Uint8Array, w: number, h: number): ComponentList {
+  const size = w * h;
+  if (glassScratch.length < size) glassScratch = new Uint8Array(Math.max(size, 2 * glassScratch.length));
+  const glass = glassScratch.subarray(0, size);
+  for (let i = 0; i < size; i++) glass[i] = mask[i] ? 0 : 1;
+  return findComponents(glass, w, h);
 }
 
-let floodStack = new Int32Array(4096);
+let glassScratch = new Uint8Array(4096);
 
 /** Fills holes (background pockets not connected to the crop border) larger than `minHole` pixels. */
 function fillHoles(
@@ -192,29 +174,23 @@ function fillHoles(
     const py = (p / width) | 0;
     mask[(py - y0 + 1) * w + (p - py * width - x0 + 1)] = 1;
   }
-  // The glass around the object: an 8-connected flood from the (empty) padding ring. Most objects
-  // have no hole at all, and then nothing needs labelling.
-  floodOutside(mask, w, h);
-  let holePixels = 0;
-  for (let i = 0; i < mask.length; i++) {
-    const hole = mask[i] === 0 ? 1 : 0;
-    holePixels += hole;
-    mask[i] = hole;
-  }
-  if (holePixels < minHole) return pixels;
-  const holes = findComponents(mask, w, h);
-  const extra: number[] = [];
-  for (let k = 0; k < holes.count; k++) {
-    if (holes.area[k] < minHole) continue;
-    for (let i = holes.offsets[k]; i < holes.offsets[k + 1]; i++) {
-      const q = holes.pixels[i];
-      extra.push((((q / w) | 0) + y0 - 1) * width + ((q % w) + x0 - 1));
+  // Most objects have no hole at all: then the glass is one component.
+  const glass = backgroundComponents(mask, w, h);
+  if (glass.count < 2) return pixels;
+  let extraCount = 0;
+  for (let k = 1; k < glass.count; k++) if (glass.area[k] >= minHole) extraCount += glass.area[k];
+  if (extraCount === 0) return pixels;
+  const out = new Int32Array(pixels.length + extraCount);
+  out.set(pixels);
+  let n = pixels.length;
+  for (let k = 1; k < glass.count; k++) {
+    if (glass.area[k] < minHole) continue;
+    for (let i = glass.offsets[k]; i < glass.offsets[k + 1]; i++) {
+      const q = glass.pixels[i];
+      const qy = (q / w) | 0;
+      out[n++] = (qy + y0 - 1) * width + (q - qy * w + x0 - 1);
     }
   }
-  if (extra.length === 0) return pixels;
-  const out = new Int32Array(pixels.length + extra.length);
-  out.set(pixels);
-  out.set(extra, pixels.length);
   return out;
 }
 
@@ -285,9 +261,9 @@ function stripStrands(pixels: Int32Array, width: number, mpp: number, probe: Sta
     mask[q] = 1;
   }
   // Red cells' pale centres are filled first: a ring of red cells is not a thread.
-  const solid = mask.slice();
-  floodOutside(solid, w, h);
-  for (let q = 0; q < solid.length; q++) solid[q] = solid[q] === 2 ? 0 : 1;
+  const glass = backgroundComponents(mask, w, h);
+  const solid = new Uint8Array(w * h).fill(1);
+  for (let i = glass.offsets[0]; i < glass.offsets[1]; i++) solid[glass.pixels[i]] = 0;
   const radius2 = (0.85 / mpp) ** 2;
   const inside = distanceTransform(solid, w, h);
   // Thick pixels, then everything within the radius of one (the opening).
