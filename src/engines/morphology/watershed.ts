@@ -125,8 +125,10 @@ let fbCounts = new Int32Array(256);
 let fbOrder = new Int32Array(256);
 let fbParent = new Int32Array(256);
 let fbPeak = new Float32Array(256);
+let fbBucket = new Int32Array(256);
 let fbBasin = new Int32Array(1024).fill(-1);
 const fbRoots = new Int32Array(8);
+const fbAround = new Int32Array(8);
 
 function find(parent: Int32Array, a: number): number {
   while (parent[a] !== a) {
@@ -167,51 +169,57 @@ function floodBasins(
     fbOrder = new Int32Array(size);
     fbParent = new Int32Array(size);
     fbPeak = new Float32Array(size);
+    fbBucket = new Int32Array(size);
   }
   if (fbBasin.length < w * h) fbBasin = new Int32Array(Math.max(w * h, 2 * fbBasin.length)).fill(-1);
   const counts = fbCounts;
   counts.fill(0, 0, levels + 1);
   const top = levels - 1;
-  for (let k = 0; k < n; k++) counts[top - Math.floor((dist[local[k]] - minD) * resolution)]++;
+  // Each pixel's level bucket, highest first (computed once for both passes of the counting sort).
+  const bucket = fbBucket;
+  for (let k = 0; k < n; k++) {
+    const l = top - (((dist[local[k]] - minD) * resolution) | 0);
+    bucket[k] = l;
+    counts[l]++;
+  }
   for (let i = 1; i <= levels; i++) counts[i] += counts[i - 1];
   const order = fbOrder;
-  for (let k = n - 1; k >= 0; k--) {
-    const q = local[k];
-    order[--counts[top - Math.floor((dist[q] - minD) * resolution)]] = q;
-  }
+  for (let k = n - 1; k >= 0; k--) order[--counts[bucket[k]]] = local[k];
   // All -1 between calls: only this object's pixels are written, and reset before returning.
   const basin = fbBasin;
   const parent = fbParent;
   const peak = fbPeak;
   const roots = fbRoots;
   let basins = 0;
+  // The eight neighbours in raster order (ties go to the first, as they always have).
+  const around = fbAround;
+  around[0] = -w - 1;
+  around[1] = -w;
+  around[2] = -w + 1;
+  around[3] = -1;
+  around[4] = 1;
+  around[5] = w - 1;
+  around[6] = w;
+  around[7] = w + 1;
+  const { neckRatio, minDepth } = options;
   for (let o = 0; o < n; o++) {
     const q = order[o];
     const level = dist[q];
     let nRoots = 0;
-    // The pixel joins the basin of its highest already-flooded neighbour (steepest ascent), so a
-    // contested rim goes to the cell it belongs to, not to the cell with the taller peak.
-    let steepest = -1;
-    let steepestLevel = -1;
-    for (let dy = -1; dy <= 1; dy++) {
-      for (let dx = -1; dx <= 1; dx++) {
-        if (dx === 0 && dy === 0) continue;
-        const nq = q + dy * w + dx;
-        const b = basin[nq];
-        if (b < 0) continue;
-        const r = find(parent, b);
-        let seen = false;
-        for (let i = 0; i < nRoots; i++)
-          if (roots[i] === r) {
-            seen = true;
-            break;
-          }
-        if (!seen) roots[nRoots++] = r;
-        if (dist[nq] > steepestLevel) {
-          steepestLevel = dist[nq];
-          steepest = r;
+    // Neighbours mostly share one basin label: its root is looked up once.
+    let lastB = -1;
+    for (let a = 0; a < 8; a++) {
+      const b = basin[q + around[a]];
+      if (b < 0 || b === lastB) continue;
+      lastB = b;
+      const r = find(parent, b);
+      let seen = false;
+      for (let i = 0; i < nRoots; i++)
+        if (roots[i] === r) {
+          seen = true;
+          break;
         }
-      }
+      if (!seen) roots[nRoots++] = r;
     }
     if (nRoots === 0) {
       parent[basins] = basins;
@@ -219,13 +227,32 @@ function floodBasins(
       basin[q] = basins++;
       continue;
     }
+    // Inside one basin there is nothing to choose.
+    if (nRoots === 1) {
+      basin[q] = roots[0];
+      continue;
+    }
+    // Where basins meet, the pixel joins the basin of its highest already-flooded neighbour
+    // (steepest ascent), so a contested rim goes to the cell it belongs to, not to the cell with the
+    // taller peak.
+    let steepest = -1;
+    let steepestLevel = -1;
+    for (let a = 0; a < 8; a++) {
+      const nq = q + around[a];
+      const b = basin[nq];
+      if (b < 0) continue;
+      if (dist[nq] > steepestLevel) {
+        steepestLevel = dist[nq];
+        steepest = find(parent, b);
+      }
+    }
     let main = roots[0];
     for (let i = 0; i < nRoots; i++) if (peak[roots[i]] > peak[main]) main = roots[i];
     for (let i = 0; i < nRoots; i++) {
       const r = roots[i];
       if (r === main) continue;
       const lower = peak[r];
-      if (level >= options.neckRatio * lower || lower - level < options.minDepth) parent[r] = main;
+      if (level >= neckRatio * lower || lower - level < minDepth) parent[r] = main;
     }
     basin[q] = find(parent, steepest);
   }
