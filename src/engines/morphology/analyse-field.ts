@@ -1214,8 +1214,12 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     widthUm: cells[i].cls.widthUm,
     angle: cells[i].measure.angle,
   });
-  const indices = (pred: (c: AnalysedCell) => boolean): number[] =>
-    cells.flatMap((c, i) => (c.mergedInto < 0 && pred(c) ? [i] : []));
+  // A plain loop: a flatMap allocating an array per cell cost some 10 ms per field here.
+  const indices = (pred: (c: AnalysedCell) => boolean): number[] => {
+    const out: number[] = [];
+    for (let i = 0; i < cells.length; i++) if (cells[i].mergedInto < 0 && pred(cells[i])) out.push(i);
+    return out;
+  };
 
   // Short elongated violet cells are lancet pneumococci or short rods (Listeria): read them as one
   // population, by their width (lancets are broad-based, ≥ 0.6 µm; short rods slimmer).

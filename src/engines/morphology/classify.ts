@@ -56,7 +56,6 @@ export function classifyCell(
   const gramConfidence = margin(cell.stainRatio, GRAM_POSITIVE_MIN_RATIO, 0.25);
   const reasons: string[] = [];
   const base = { lengthUm, widthUm, areaUm2, aspectRatio };
-  const ratioText = `crystal-violet share ${cell.stainRatio.toFixed(2)}`;
   if (redCell) {
     return {
       ...base,
@@ -82,6 +81,8 @@ export function classifyCell(
   if (cell.fill < 0.5 && widthUm < YEAST_MIN_WIDTH_UM) {
     return { ...base, kind: 'debris', gram: 'n/a', confidence: 0.5, reasons: ['ragged outline: debris'] };
   }
+  // Formatted only for cells that get this far (red cells and debris are most of a field's cells).
+  const ratioText = `crystal-violet share ${cell.stainRatio.toFixed(2)}`;
   if (widthUm >= YEAST_MIN_WIDTH_UM) {
     if (gram === 'positive') {
       const hypha = aspectRatio >= 2.2 && lengthUm >= 5;
