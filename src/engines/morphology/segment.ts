@@ -12,23 +12,7 @@ export function smoothBox3(
   height: number,
   buffers: FieldBuffers = FRESH_BUFFERS,
 ): Float32Array {
-  const tmp = buffers.f32('smoothBox3.tmp', src.length);
-  const out = buffers.f32('smoothBox3.out', src.length);
-  for (let y = 0; y < height; y++) {
-    const o = y * width;
-    for (let x = 0; x < width; x++) {
-      const l = src[o + (x > 0 ? x - 1 : x)];
-      const r = src[o + (x < width - 1 ? x + 1 : x)];
-      tmp[o + x] = l + src[o + x] + r;
-    }
-  }
-  for (let y = 0; y < height; y++) {
-    const up = (y > 0 ? y - 1 : y) * width;
-    const o = y * width;
-    const dn = (y < height - 1 ? y + 1 : y) * width;
-    for (let x = 0; x < width; x++) out[o + x] = (tmp[up + x] + tmp[o + x] + tmp[dn + x]) / 9;
-  }
-  return out;
+  return box3(src, width, height, buffers, 0, null);
 }
 
 /** 3x3 box mean and threshold in one go: returns the smoothed map and fills `mask`. */
@@ -40,8 +24,49 @@ export function smoothAndThreshold(
   mask: Uint8Array,
   buffers: FieldBuffers = FRESH_BUFFERS,
 ): Float32Array {
-  const out = smoothBox3(src, width, height, buffers);
-  for (let i = 0; i < out.length; i++) mask[i] = out[i] > threshold ? 1 : 0;
+  return box3(src, width, height, buffers, threshold, mask);
+}
+
+/**
+ * The 3x3 mean, thresholded into `mask` (when given) in the same pass. Edge pixels are handled
+ * outside the inner loops, which then run without a branch per pixel.
+ */
+function box3(
+  src: Float32Array,
+  width: number,
+  height: number,
+  buffers: FieldBuffers,
+  threshold: number,
+  mask: Uint8Array | null,
+): Float32Array {
+  const tmp = buffers.f32('smoothBox3.tmp', src.length);
+  const out = buffers.f32('smoothBox3.out', src.length);
+  for (let y = 0; y < height; y++) {
+    const o = y * width;
+    if (width === 1) {
+      tmp[o] = src[o] + src[o] + src[o];
+      continue;
+    }
+    tmp[o] = src[o] + src[o] + src[o + 1];
+    for (let x = 1; x < width - 1; x++) tmp[o + x] = src[o + x - 1] + src[o + x] + src[o + x + 1];
+    const e = o + width - 1;
+    tmp[e] = src[e - 1] + src[e] + src[e];
+  }
+  for (let y = 0; y < height; y++) {
+    const up = (y > 0 ? y - 1 : y) * width;
+    const o = y * width;
+    const dn = (y < height - 1 ? y + 1 : y) * width;
+    if (mask) {
+      for (let x = 0; x < width; x++) {
+        // Compared as stored (single precision), as a separate pass over `out` would.
+        const v = Math.fround((tmp[up + x] + tmp[o + x] + tmp[dn + x]) / 9);
+        out[o + x] = v;
+        mask[o + x] = v > threshold ? 1 : 0;
+      }
+    } else {
+      for (let x = 0; x < width; x++) out[o + x] = (tmp[up + x] + tmp[o + x] + tmp[dn + x]) / 9;
+    }
+  }
   return out;
 }
 
