@@ -49,15 +49,30 @@ export function measureCell(
   // 90th percentile rather than the maximum: overlapping neighbours add their densities.
   const peak = upperQuantile(smoothedOd, pixels, 0.9);
   const cut = wholeObject ? -Infinity : Math.max(threshold, 0.5 * peak);
+  // The pixels above the cut, with their coordinates, are listed once: the three passes below read
+  // the list instead of testing and dividing again.
+  if (cutX.length < pixels.length) {
+    const size = Math.max(pixels.length, 2 * cutX.length);
+    cutX = new Int32Array(size);
+    cutY = new Int32Array(size);
+    cutP = new Int32Array(size);
+  }
+  const xs = cutX;
+  const ys = cutY;
+  const ps = cutP;
   let n = 0;
   let sx = 0;
   let sy = 0;
   for (let k = 0; k < pixels.length; k++) {
     const p = pixels[k];
     if (smoothedOd[p] < cut) continue;
-    n++;
     const y = (p / width) | 0;
-    sx += p - y * width;
+    const x = p - y * width;
+    xs[n] = x;
+    ys[n] = y;
+    ps[n] = p;
+    n++;
+    sx += x;
     sy += y;
   }
   if (n === 0) return null;
@@ -88,11 +103,10 @@ export function measureCell(
   const u5 = u[5];
   const lut = LOG10_LUT;
   let odSum = 0;
-  for (let k = 0; k < pixels.length; k++) {
-    const p = pixels[k];
-    if (smoothedOd[p] < cut) continue;
-    const y = (p / width) | 0;
-    const x = p - y * width;
+  for (let k = 0; k < n; k++) {
+    const p = ps[k];
+    const x = xs[k];
+    const y = ys[k];
     const dx = x - cx;
     const dy = y - cy;
     sxx += dx * dx;
@@ -119,12 +133,9 @@ export function measureCell(
   let maxU = -Infinity;
   let minV = Infinity;
   let maxV = -Infinity;
-  for (let k = 0; k < pixels.length; k++) {
-    const p = pixels[k];
-    if (smoothedOd[p] < cut) continue;
-    const y = (p / width) | 0;
-    const dx = p - y * width - cx;
-    const dy = y - cy;
+  for (let k = 0; k < n; k++) {
+    const dx = xs[k] - cx;
+    const dy = ys[k] - cy;
     const u = dx * ca + dy * sa;
     const v = -dx * sa + dy * ca;
     if (u < minU) minU = u;
@@ -179,3 +190,7 @@ export function upperQuantile(map: Float32Array, pixels: ArrayLike<number>, q: n
 }
 const QUANTILE_BINS = new Int32Array(512);
 const BACKGROUND = new Float64Array(3);
+/** Scratch lists of a cell's pixels above its cut (grown, never shrunk). */
+let cutX = new Int32Array(256);
+let cutY = new Int32Array(256);
+let cutP = new Int32Array(256);
