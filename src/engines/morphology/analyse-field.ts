@@ -30,6 +30,7 @@ import { FRESH_BUFFERS, KEPT_BUFFERS } from './scratch.js';
 import { estimateScaleFromRedCells } from './scale.js';
 import {
   findComponents,
+  findHoles,
   labelComponents,
   smoothAndThreshold,
   type ComponentList,
@@ -141,21 +142,6 @@ function createStageTimer(): {
   };
 }
 
-/**
- * The background of a crop as components (8-connected, labelled by runs): the crop's padding ring
- * is empty, so component 0, the one holding pixel 0, is the glass around the object and every
- * other component is a hole. `mask` is 1 on the object; it is read, not changed.
- */
-function backgroundComponents(mask: Uint8Array, w: number, h: number): ComponentList {
-  const size = w * h;
-  if (glassScratch.length < size) glassScratch = new Uint8Array(Math.max(size, 2 * glassScratch.length));
-  const glass = glassScratch.subarray(0, size);
-  for (let i = 0; i < size; i++) glass[i] = mask[i] ? 0 : 1;
-  return findComponents(glass, w, h);
-}
-
-let glassScratch = new Uint8Array(4096);
-
 /** Fills holes (background pockets not connected to the crop border) larger than `minHole` pixels. */
 function fillHoles(
   pixels: Int32Array,
@@ -174,19 +160,18 @@ function fillHoles(
     const py = (p / width) | 0;
     mask[(py - y0 + 1) * w + (p - py * width - x0 + 1)] = 1;
   }
-  // Most objects have no hole at all: then the glass is one component.
-  const glass = backgroundComponents(mask, w, h);
-  if (glass.count < 2) return pixels;
+  // Most objects have no hole at all.
+  const holes = findHoles(mask, w, h);
   let extraCount = 0;
-  for (let k = 1; k < glass.count; k++) if (glass.area[k] >= minHole) extraCount += glass.area[k];
+  for (let k = 0; k < holes.count; k++) if (holes.area[k] >= minHole) extraCount += holes.area[k];
   if (extraCount === 0) return pixels;
   const out = new Int32Array(pixels.length + extraCount);
   out.set(pixels);
   let n = pixels.length;
-  for (let k = 1; k < glass.count; k++) {
-    if (glass.area[k] < minHole) continue;
-    for (let i = glass.offsets[k]; i < glass.offsets[k + 1]; i++) {
-      const q = glass.pixels[i];
+  for (let k = 0; k < holes.count; k++) {
+    if (holes.area[k] < minHole) continue;
+    for (let i = holes.offsets[k]; i < holes.offsets[k + 1]; i++) {
+      const q = holes.pixels[i];
       const qy = (q / w) | 0;
       out[n++] = (qy + y0 - 1) * width + (q - qy * w + x0 - 1);
     }
@@ -261,9 +246,9 @@ function stripStrands(pixels: Int32Array, width: number, mpp: number, probe: Sta
     mask[q] = 1;
   }
   // Red cells' pale centres are filled first: a ring of red cells is not a thread.
-  const glass = backgroundComponents(mask, w, h);
-  const solid = new Uint8Array(w * h).fill(1);
-  for (let i = glass.offsets[0]; i < glass.offsets[1]; i++) solid[glass.pixels[i]] = 0;
+  const solid = mask.slice();
+  const holes = findHoles(mask, w, h);
+  for (let i = 0; i < holes.pixels.length; i++) solid[holes.pixels[i]] = 1;
   const radius2 = (0.85 / mpp) ** 2;
   const inside = distanceTransform(solid, w, h);
   // Thick pixels, then everything within the radius of one (the opening).

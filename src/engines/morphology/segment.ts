@@ -120,6 +120,15 @@ export function findComponents(mask: Uint8Array, width: number, height: number):
 }
 
 /**
+ * The holes of an object in a crop: the components of its background (8-connected) other than the
+ * one holding pixel 0. The crop's padding ring is empty, so that one is the glass around the object.
+ * `mask` is 1 (or any non-zero value) on the object and is not changed.
+ */
+export function findHoles(mask: Uint8Array, width: number, height: number): ComponentList {
+  return listComponents(scanRuns(mask, width, height, true), width, height, null, true);
+}
+
+/**
  * Labels into `labels` (kept as the label map, -1 for background) or builds the lists only.
  *
  * Runs, not pixels: each row's runs of object pixels get provisional labels and are joined with the
@@ -130,11 +139,22 @@ export function findComponents(mask: Uint8Array, width: number, height: number):
 function connect(mask: Uint8Array, width: number, height: number, labels: Int32Array): Components;
 function connect(mask: Uint8Array, width: number, height: number, labels: null): ComponentList;
 function connect(mask: Uint8Array, width: number, height: number, labels: Int32Array | null): ComponentList {
+  return listComponents(scanRuns(mask, width, height, false), width, height, labels, false);
+}
+
+/**
+ * Finds the runs of object pixels (of background pixels with `background`) row by row into the
+ * scratch run lists and joins touching runs; returns the number of runs.
+ */
+function scanRuns(mask: Uint8Array, width: number, height: number, background: boolean): number {
   const size = width * height;
   let parent = runParent;
   let nRuns = 0;
   // Four mask bytes are read at once where the mask is empty (most of a field is glass).
-  const words = mask.byteOffset % 4 === 0 ? new Uint32Array(mask.buffer, mask.byteOffset, size >> 2) : null;
+  const words =
+    !background && mask.byteOffset % 4 === 0
+      ? new Uint32Array(mask.buffer, mask.byteOffset, size >> 2)
+      : null;
   let prevFrom = 0;
   let prevTo = 0;
   for (let y = 0; y < height; y++) {
@@ -147,9 +167,10 @@ function connect(mask: Uint8Array, width: number, height: number, labels: Int32A
         x += 3;
         continue;
       }
-      if (!mask[p]) continue;
+      if (!mask[p] !== background) continue;
       let end = x;
-      while (end + 1 < width && mask[row + end + 1]) end++;
+      if (background) while (end + 1 < width && !mask[row + end + 1]) end++;
+      else while (end + 1 < width && mask[row + end + 1]) end++;
       if (nRuns === runStart.length) growRuns();
       if (nRuns === parent.length) parent = growParent();
       const label = nRuns;
@@ -169,11 +190,26 @@ function connect(mask: Uint8Array, width: number, height: number, labels: Int32A
     prevTo = nRuns;
   }
   runParent = parent;
+  return nRuns;
+}
+
+/** Components of the scanned runs, numbered by first pixel; `dropFirst` leaves out the first one. */
+function listComponents(
+  nRuns: number,
+  width: number,
+  height: number,
+  labels: Int32Array | null,
+  dropFirst: boolean,
+): ComponentList {
+  const parent = runParent;
   const finalOf = new Int32Array(nRuns);
   let count = 0;
   // Roots are the smallest run of each component (union keeps the smaller), and runs are numbered
-  // in raster order: components come out numbered by their first pixel, as before.
-  for (let i = 0; i < nRuns; i++) finalOf[i] = find(parent, i) === i ? count++ : finalOf[find(parent, i)];
+  // in raster order: components come out numbered by their first pixel.
+  const first = dropFirst ? -1 : 0;
+  for (let i = 0; i < nRuns; i++)
+    finalOf[i] = find(parent, i) === i ? first + count++ : finalOf[find(parent, i)];
+  if (dropFirst && count > 0) count--;
   const area = new Int32Array(count);
   const x0 = new Int32Array(count).fill(width);
   const y0 = new Int32Array(count).fill(height);
@@ -181,6 +217,7 @@ function connect(mask: Uint8Array, width: number, height: number, labels: Int32A
   const y1 = new Int32Array(count).fill(-1);
   for (let i = 0; i < nRuns; i++) {
     const l = finalOf[i];
+    if (l < 0) continue;
     const a = runStart[i];
     const y = (a / width) | 0;
     const xa = a - y * width;
@@ -198,6 +235,7 @@ function connect(mask: Uint8Array, width: number, height: number, labels: Int32A
   // Runs in raster order keep each component's pixels in raster order.
   for (let i = 0; i < nRuns; i++) {
     const l = finalOf[i];
+    if (l < 0) continue;
     let n = fill[l];
     for (let q = runStart[i]; q <= runEnd[i]; q++) pixels[n++] = q;
     fill[l] = n;

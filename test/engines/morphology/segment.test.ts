@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findComponents, labelComponents } from '../../../src/engines/morphology/segment.js';
+import { findComponents, findHoles, labelComponents } from '../../../src/engines/morphology/segment.js';
 
 /** Reference: 8-connected flood fill from each unvisited object pixel in raster order. */
 function floodComponents(mask: Uint8Array, w: number, h: number): number[][] {
@@ -76,4 +76,33 @@ describe('connected components', () => {
     for (let p = 0; p < w * h; p++) if (!mask[p]) background += labelled.labels[p] === -1 ? 1 : 0;
     expect(background).toBe(mask.reduce((n, v) => n + (v ? 0 : 1), 0));
   });
+});
+
+describe('findHoles', () => {
+  it.each([
+    [30, 20, 0.6, 11],
+    [64, 48, 0.75, 12],
+    [9, 40, 0.5, 13],
+  ])(
+    'lists the background components not reaching the padding ring (%ix%i, density %f)',
+    (w, h, density, seed) => {
+      const mask = randomMask(w, h, density, seed);
+      // The padding ring: the crop's border is background, as for every object crop.
+      for (let x = 0; x < w; x++) mask[x] = mask[(h - 1) * w + x] = 0;
+      for (let y = 0; y < h; y++) mask[y * w] = mask[y * w + w - 1] = 0;
+      const inverse = mask.map((v) => (v ? 0 : 1));
+      const expected = floodComponents(inverse, w, h).filter((c) => !c.includes(0));
+      const holes = findHoles(mask, w, h);
+      expect(holes.count).toBe(expected.length);
+      expect(holes.count).toBeGreaterThan(0);
+      for (let k = 0; k < holes.count; k++) {
+        expect(Array.from(holes.pixels.subarray(holes.offsets[k], holes.offsets[k + 1]))).toEqual(
+          expected[k],
+        );
+        expect(holes.area[k]).toBe(expected[k].length);
+      }
+      // The mask is read, not changed.
+      expect(Array.from(mask)).toEqual(Array.from(inverse, (v) => 1 - v));
+    },
+  );
 });
