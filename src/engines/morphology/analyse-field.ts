@@ -259,6 +259,11 @@ function stripStrands(pixels: Int32Array, width: number, mpp: number, probe: Sta
       notThick[q] = 0;
       thickCount++;
     }
+  // Thin pixels are object pixels that are not thick: too few of those, and no strand can be there
+  // (the second transform is skipped).
+  let notThickCount = 0;
+  for (let i = 0; i < local.length; i++) notThickCount += notThick[local[i]];
+  if (notThickCount < 9 / mpp) return null;
   const near = thickCount > 0 ? distanceTransform(notThick, w, h) : null;
   const thin = new Uint8Array(w * h);
   let thinCount = 0;
