@@ -32,6 +32,9 @@ export function boxBlur(
   height: number,
   r: number,
   buffers: FieldBuffers = FRESH_BUFFERS,
+  /** When given, filled with 1 where the blurred value lies above `threshold` (in the same pass). */
+  mask: Uint8Array | null = null,
+  threshold = 0,
 ): Float32Array {
   const tmp = buffers.f32('boxBlur.tmp', src.length);
   const out = buffers.f32('boxBlur.out', src.length);
@@ -76,7 +79,14 @@ export function boxBlur(
       n--;
     }
     const o = y * width;
-    for (let x = 0; x < width; x++) out[o + x] = acc[x] / n;
+    if (mask) {
+      for (let x = 0; x < width; x++) {
+        // Compared as stored (single precision), as a separate pass over `out` would.
+        const v = Math.fround(acc[x] / n);
+        out[o + x] = v;
+        mask[o + x] = v > threshold ? 1 : 0;
+      }
+    } else for (let x = 0; x < width; x++) out[o + x] = acc[x] / n;
   }
   return out;
 }
@@ -98,9 +108,8 @@ export function findRedCells(
   blurRadius = 2,
   buffers: FieldBuffers = FRESH_BUFFERS,
 ): RedCellCandidate[] {
-  const smooth = boxBlur(od, width, height, blurRadius, buffers);
-  const mask = buffers.u8('findRedCells.mask', smooth.length);
-  for (let i = 0; i < smooth.length; i++) mask[i] = smooth[i] > threshold ? 1 : 0;
+  const mask = buffers.u8('findRedCells.mask', od.length);
+  boxBlur(od, width, height, blurRadius, buffers, mask, threshold);
   const comps = findComponents(mask, width, height);
   const minArea = (Math.PI / 4) * minDiameterPx * minDiameterPx;
   const out: RedCellCandidate[] = [];
