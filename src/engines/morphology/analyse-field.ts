@@ -263,11 +263,10 @@ function stripStrands(pixels: Int32Array, width: number, mpp: number, probe: Sta
       notThick[q] = 0;
       thickCount++;
     }
-  // Thin pixels are object pixels that are not thick: too few of those, and no strand can be there
-  // (the second transform is skipped).
-  let notThickCount = 0;
-  for (let i = 0; i < local.length; i++) notThickCount += notThick[local[i]];
-  if (notThickCount < 9 / mpp) return null;
+  // Thin pixels are object pixels that are not thick, and a thin piece lies inside one connected
+  // stretch of those: unless such a stretch reaches across 9 µm (a red cell's rim does not), no
+  // strand can be there and the second transform is skipped.
+  if (!reachesAcross(notThick, local, w, h, 9 / mpp)) return null;
   const near = thickCount > 0 ? distanceTransform(notThick, w, h) : null;
   const thin = new Uint8Array(w * h);
   let thinCount = 0;
@@ -295,6 +294,30 @@ function stripStrands(pixels: Int32Array, width: number, mpp: number, probe: Sta
   let n = 0;
   for (let i = 0; i < local.length; i++) if (!drop[local[i]]) kept[n++] = pixels[i];
   return kept;
+}
+
+/** Whether the marked pixels among `local` form a connected stretch whose box reaches `extentPx`. */
+function reachesAcross(
+  marked: Uint8Array,
+  local: Int32Array,
+  w: number,
+  h: number,
+  extentPx: number,
+): boolean {
+  const mask = new Uint8Array(w * h);
+  let count = 0;
+  for (let i = 0; i < local.length; i++) {
+    const q = local[i];
+    if (marked[q]) {
+      mask[q] = 1;
+      count++;
+    }
+  }
+  if (count < extentPx) return false;
+  const parts = findComponents(mask, w, h);
+  for (let k = 0; k < parts.count; k++)
+    if (Math.hypot(parts.x1[k] - parts.x0[k] + 1, parts.y1[k] - parts.y0[k] + 1) >= extentPx) return true;
+  return false;
 }
 
 /** A filled, round, smooth disc: bounding-box fill close to an ellipse's, aspect under 1.3. */
