@@ -822,12 +822,21 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       }
     }
     // Two violet cocci fused by blur into one outline: coccus-wide, twice as long, too short for a
-    // Gram-positive rod of that width (Bacillus is 3 µm or longer). Cut across the middle.
+    // Gram-positive rod of that width (Bacillus is 3 µm or longer). Cut across the middle. At least
+    // 1.4 µm long (two of the narrowest cocci): a lone pneumococcal lancet (1.0-1.3 µm, broad end and
+    // tip) is as elongated and would be cut into two "cocci".
     if (depth < 3 && workMpp && m.stainRatio >= GRAM_POSITIVE_MIN_RATIO) {
       const lengthUm = m.lengthPx * workMpp;
       const widthUm = m.widthPx * workMpp;
       const ar = m.lengthPx / m.widthPx;
-      if (widthUm >= 0.72 && widthUm <= 1.25 && lengthUm <= 2.7 && ar >= 1.6 && ar <= 2.8) {
+      if (
+        widthUm >= 0.72 &&
+        widthUm <= 1.25 &&
+        lengthUm >= 1.4 &&
+        lengthUm <= 2.7 &&
+        ar >= 1.6 &&
+        ar <= 2.8
+      ) {
         const halves = splitInHalf(cellPixels, work.width, m.cx, m.cy, m.angle);
         if (halves) {
           addCell(component, halves[0], cut, 3);
