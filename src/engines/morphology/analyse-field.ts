@@ -26,6 +26,7 @@ import { estimateBackground, type BackgroundModel, type BackgroundSampler } from
 import { classifyCell, GRAM_POSITIVE_MIN_RATIO, type CellClass } from './classify.js';
 import { measureCell, upperQuantile, type CellMeasure } from './measure.js';
 import { findRedCells } from './red-cells.js';
+import { FRESH_BUFFERS, KEPT_BUFFERS } from './scratch.js';
 import { estimateScaleFromRedCells } from './scale.js';
 import {
   findComponents,
@@ -142,37 +143,19 @@ function createStageTimer(): {
 }
 
 /**
- * Marks the glass around an object with 2: an 8-connected flood over 0s from pixel 0 (the crop's
- * empty padding ring). What stays 0 afterwards is a hole.
+ * The background of a crop as components (8-connected, labelled by runs): the crop's padding ring
+ * is empty, so component 0, the one holding pixel 0, is the glass around the object and every
+ * other component is a hole. `mask` is 1 on the object; it is read, not changed.
  */
-function floodOutside(mask: Uint8Array, w: number, h: number): void {
-  // Each pixel is pushed at most once: a crop-sized stack, reused across objects.
-  if (floodStack.length < w * h) floodStack = new Int32Array(Math.max(w * h, 2 * floodStack.length));
-  const stack = floodStack;
-  let top = 0;
-  mask[0] = 2;
-  stack[top++] = 0;
-  while (top > 0) {
-    const q = stack[--top];
-    const qy = (q / w) | 0;
-    const qx = q - qy * w;
-    for (let dy = -1; dy <= 1; dy++) {
-      const ny = qy + dy;
-      if (ny < 0 || ny >= h) continue;
-      for (let dx = -1; dx <= 1; dx++) {
-        const nx = qx + dx;
-        if (nx < 0 || nx >= w) continue;
-        const n = ny * w + nx;
-        if (mask[n] === 0) {
-          mask[n] = 2;
-          stack[top++] = n;
-        }
-      }
-    }
-  }
+function backgroundComponents(mask: Uint8Array, w: number, h: number): ComponentList {
+  const size = w * h;
+  if (glassScratch.length < size) glassScratch = new Uint8Array(Math.max(size, 2 * glassScratch.length));
+  const glass = glassScratch.subarray(0, size);
+  for (let i = 0; i < size; i++) glass[i] = mask[i] ? 0 : 1;
+  return findComponents(glass, w, h);
 }
 
-let floodStack = new Int32Array(4096);
+let glassScratch = new Uint8Array(4096);
 
 /** Fills holes (background pockets not connected to the crop border) larger than `minHole` pixels. */
 function fillHoles(
@@ -192,29 +175,23 @@ function fillHoles(
     const py = (p / width) | 0;
     mask[(py - y0 + 1) * w + (p - py * width - x0 + 1)] = 1;
   }
-  // The glass around the object: an 8-connected flood from the (empty) padding ring. Most objects
-  // have no hole at all, and then nothing needs labelling.
-  floodOutside(mask, w, h);
-  let holePixels = 0;
-  for (let i = 0; i < mask.length; i++) {
-    const hole = mask[i] === 0 ? 1 : 0;
-    holePixels += hole;
-    mask[i] = hole;
-  }
-  if (holePixels < minHole) return pixels;
-  const holes = findComponents(mask, w, h);
-  const extra: number[] = [];
-  for (let k = 0; k < holes.count; k++) {
-    if (holes.area[k] < minHole) continue;
-    for (let i = holes.offsets[k]; i < holes.offsets[k + 1]; i++) {
-      const q = holes.pixels[i];
-      extra.push((((q / w) | 0) + y0 - 1) * width + ((q % w) + x0 - 1));
+  // Most objects have no hole at all: then the glass is one component.
+  const glass = backgroundComponents(mask, w, h);
+  if (glass.count < 2) return pixels;
+  let extraCount = 0;
+  for (let k = 1; k < glass.count; k++) if (glass.area[k] >= minHole) extraCount += glass.area[k];
+  if (extraCount === 0) return pixels;
+  const out = new Int32Array(pixels.length + extraCount);
+  out.set(pixels);
+  let n = pixels.length;
+  for (let k = 1; k < glass.count; k++) {
+    if (glass.area[k] < minHole) continue;
+    for (let i = glass.offsets[k]; i < glass.offsets[k + 1]; i++) {
+      const q = glass.pixels[i];
+      const qy = (q / w) | 0;
+      out[n++] = (qy + y0 - 1) * width + (q - qy * w + x0 - 1);
     }
   }
-  if (extra.length === 0) return pixels;
-  const out = new Int32Array(pixels.length + extra.length);
-  out.set(pixels);
-  out.set(extra, pixels.length);
   return out;
 }
 
@@ -285,9 +262,9 @@ function stripStrands(pixels: Int32Array, width: number, mpp: number, probe: Sta
     mask[q] = 1;
   }
   // Red cells' pale centres are filled first: a ring of red cells is not a thread.
-  const solid = mask.slice();
-  floodOutside(solid, w, h);
-  for (let q = 0; q < solid.length; q++) solid[q] = solid[q] === 2 ? 0 : 1;
+  const glass = backgroundComponents(mask, w, h);
+  const solid = new Uint8Array(w * h).fill(1);
+  for (let i = glass.offsets[0]; i < glass.offsets[1]; i++) solid[glass.pixels[i]] = 0;
   const radius2 = (0.85 / mpp) ** 2;
   const inside = distanceTransform(solid, w, h);
   // Thick pixels, then everything within the radius of one (the opening).
@@ -469,9 +446,70 @@ function pixelsAbove(map: Float32Array, pixels: Int32Array, level: number): Int3
 }
 
 /**
+ * Row spans of the full-resolution pixels that can belong to coarse component k (its own coarse
+ * pixels and their neighbours, `fineMask`'s rule): lo[y - y0]..hi[y - y0], empty when lo > hi.
+ * A span runs from the row's first such pixel to its last, so a red cell's pale centre lies inside.
+ * The maps are filled and read over these spans only: a chain or a strand lying diagonally leaves
+ * most of its box empty. Coarse pixels are 2x2 full-resolution pixels.
+ */
+function componentSpans(
+  components: ComponentList,
+  k: number,
+  coarseWidth: number,
+  coarseHeight: number,
+  box: readonly [number, number, number, number],
+): { lo: Int32Array; hi: Int32Array } {
+  const [x0, y0, x1, y1] = box;
+  const cy0 = components.y0[k];
+  const rows = components.y1[k] - cy0 + 1;
+  if (spanRowMin.length < rows) {
+    spanRowMin = new Int32Array(2 * rows);
+    spanRowMax = new Int32Array(2 * rows);
+  }
+  const rowMin = spanRowMin;
+  const rowMax = spanRowMax;
+  rowMin.fill(coarseWidth, 0, rows);
+  rowMax.fill(-1, 0, rows);
+  for (let i = components.offsets[k]; i < components.offsets[k + 1]; i++) {
+    const q = components.pixels[i];
+    const cy = (q / coarseWidth) | 0;
+    const cx = q - cy * coarseWidth;
+    const r = cy - cy0;
+    if (cx < rowMin[r]) rowMin[r] = cx;
+    if (cx > rowMax[r]) rowMax[r] = cx;
+  }
+  const h = y1 - y0 + 1;
+  const lo = new Int32Array(h);
+  const hi = new Int32Array(h);
+  for (let y = y0; y <= y1; y++) {
+    // Rows past the coarse image's last row belong to it (as in `coarseOwner`).
+    const r = Math.min(coarseHeight - 1, y >> 1) - cy0;
+    let min = coarseWidth;
+    let max = -1;
+    for (let rr = Math.max(0, r - 1); rr <= Math.min(rows - 1, r + 1); rr++) {
+      if (rowMin[rr] < min) min = rowMin[rr];
+      if (rowMax[rr] > max) max = rowMax[rr];
+    }
+    if (max < 0) {
+      lo[y - y0] = 1;
+      hi[y - y0] = 0;
+      continue;
+    }
+    lo[y - y0] = Math.max(x0, (min - 1) * 2);
+    // Columns past the coarse image's last column belong to it too.
+    hi[y - y0] = max + 1 >= coarseWidth - 1 ? x1 : Math.min(x1, (max + 2) * 2 - 1);
+  }
+  return { lo, hi };
+}
+
+let spanRowMin = new Int32Array(64);
+let spanRowMax = new Int32Array(64);
+
+/**
  * Full-resolution pixels of coarse component k above the threshold inside a box, as a mask over the
- * box: a pixel belongs to k when its coarse pixel does, or (at the rim) a neighbour of it does. Kept
- * out of `analyseField`: in that long function the loop ran measurably slower.
+ * box: a pixel belongs to k when its coarse pixel does, or (at the rim) a neighbour of it does. Only
+ * the component's spans are visited (the maps hold this field's values there only). Kept out of
+ * `analyseField`: in that long function the loop ran measurably slower.
  */
 function fineMask(
   smoothed: Float32Array,
@@ -482,13 +520,15 @@ function fineMask(
   coarseHeight: number,
   k: number,
   box: readonly [number, number, number, number],
+  spans: { lo: Int32Array; hi: Int32Array },
 ): Uint8Array {
   const [x0, y0, x1, y1] = box;
   const w = x1 - x0 + 1;
   const local = new Uint8Array(w * (y1 - y0 + 1));
   for (let y = y0; y <= y1; y++) {
     const cy = y >> 1;
-    for (let x = x0; x <= x1; x++) {
+    const hi = spans.hi[y - y0];
+    for (let x = spans.lo[y - y0]; x <= hi; x++) {
       if (!(smoothed[y * width + x] > threshold)) continue;
       const cx = x >> 1;
       const own = cx < coarseWidth && cy < coarseHeight ? labels[cy * coarseWidth + cx] : -1;
@@ -499,25 +539,41 @@ function fineMask(
   return local;
 }
 
-/** Optical density and its 3x3 mean at full resolution inside one box (and a 1-pixel rim for the mean). */
+/** Spans covering a whole box. */
+function boxSpans(x0: number, y0: number, x1: number, y1: number): { lo: Int32Array; hi: Int32Array } {
+  return { lo: new Int32Array(y1 - y0 + 1).fill(x0), hi: new Int32Array(y1 - y0 + 1).fill(x1) };
+}
+
+/**
+ * Optical density and its 3x3 mean at full resolution over row spans (rows y0..y1), the density
+ * also on a 1-pixel rim around them for the mean.
+ */
 function fillFineMaps(
   work: WorkingImage,
   sampler: BackgroundSampler,
   od: Float32Array,
   smoothed: Float32Array,
-  x0: number,
   y0: number,
-  x1: number,
   y1: number,
+  spans: { lo: Int32Array; hi: Int32Array },
 ): void {
   const { width, height, rgb } = work;
-  const ex0 = Math.max(0, x0 - 1);
-  const ey0 = Math.max(0, y0 - 1);
-  const ex1 = Math.min(width - 1, x1 + 1);
-  const ey1 = Math.min(height - 1, y1 + 1);
-  const row = new Float32Array(ex1 - ex0 + 1);
+  const { lo, hi } = spans;
+  if (fineRow.length < width) fineRow = new Float32Array(width);
+  const row = fineRow;
   const lut = LOG10_LUT;
-  for (let y = ey0; y <= ey1; y++) {
+  for (let y = Math.max(0, y0 - 1); y <= Math.min(height - 1, y1 + 1); y++) {
+    // The union of the spans of this row and its neighbours, one pixel wider.
+    let a = width;
+    let b = -1;
+    for (let r = Math.max(y0, y - 1); r <= Math.min(y1, y + 1); r++) {
+      if (lo[r - y0] > hi[r - y0]) continue;
+      if (lo[r - y0] < a) a = lo[r - y0];
+      if (hi[r - y0] > b) b = hi[r - y0];
+    }
+    if (b < 0) continue;
+    const ex0 = Math.max(0, a - 1);
+    const ex1 = Math.min(width - 1, b + 1);
     sampler.sumRowRange(y, ex0, ex1, row);
     let i = (y * width + ex0) * 3;
     let p = y * width + ex0;
@@ -528,7 +584,8 @@ function fillFineMaps(
     const up = (y > 0 ? y - 1 : y) * width;
     const mid = y * width;
     const dn = (y < height - 1 ? y + 1 : y) * width;
-    for (let x = x0; x <= x1; x++) {
+    const x1 = hi[y - y0];
+    for (let x = lo[y - y0]; x <= x1; x++) {
       const l = x > 0 ? x - 1 : x;
       const r = x < width - 1 ? x + 1 : x;
       smoothed[mid + x] =
@@ -545,6 +602,8 @@ function fillFineMaps(
     }
   }
 }
+
+let fineRow = new Float32Array(256);
 
 /** Full-resolution pixels of coarse pixels (each a step x step block, clipped to the image). */
 function expandCoarse(
@@ -606,17 +665,6 @@ function toBox(
   ];
 }
 
-const FINE_BUFFERS: (Float32Array | null)[] = [null, null];
-/** A reused full-resolution map (a fresh one when the caller keeps the layers). */
-function fineBuffer(slot: number, size: number, fresh: boolean | undefined): Float32Array {
-  if (fresh) return new Float32Array(size);
-  const current = FINE_BUFFERS[slot];
-  if (current && current.length === size) return current;
-  const created = new Float32Array(size);
-  FINE_BUFFERS[slot] = created;
-  return created;
-}
-
 const round = (v: number, digits = 2): number => {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
@@ -661,7 +709,9 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   // Two levels: objects are found on a half-resolution copy (four times fewer pixels to unmix,
   // smooth and label), then examined at full working resolution inside their own boxes only.
   const coarseStep = work.width * work.height > 1_000_000 ? 2 : 1;
-  const coarse = coarseStep === 1 ? work : downscaleWorking(work, coarseStep);
+  // Field-sized arrays are kept for the next field unless the caller keeps the layers.
+  const buffers = options.keepLayers ? FRESH_BUFFERS : KEPT_BUFFERS;
+  const coarse = coarseStep === 1 ? work : downscaleWorking(work, coarseStep, buffers, 'coarse');
   // Blocks about three red cells wide, so that some glass shows in each.
   const blockPx = workMpp
     ? Math.min(320, Math.max(32, Math.round(22 / workMpp)))
@@ -671,7 +721,11 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   options.signal?.throwIfAborted();
   const stains = estimateStains(coarse, background);
   const coarseSampler = createBackgroundSampler(background, coarse.width);
-  const coarseOd = computeOpticalDensity(coarse, coarseSampler);
+  const coarseOd = computeOpticalDensity(
+    coarse,
+    coarseSampler,
+    buffers.f32('coarseOd', coarse.width * coarse.height),
+  );
   const fineBackground =
     coarseStep === 1 ? background : { ...background, block: background.block * coarseStep };
   const sampler = coarseStep === 1 ? coarseSampler : createBackgroundSampler(fineBackground, work.width);
@@ -690,20 +744,20 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   const threshold = stains.backgroundOd + noiseMargin;
   const coarseThreshold = stains.backgroundOd + (coarseStep === 1 ? noiseMargin : 0.75 * noiseMargin);
   notes.threshold = round(threshold, 3);
-  const coarseMask = new Uint8Array(coarseOd.length);
+  const coarseMask = buffers.u8('coarseMask', coarseOd.length);
   const coarseSmoothed = smoothAndThreshold(
     coarseOd,
     coarse.width,
     coarse.height,
     coarseThreshold,
     coarseMask,
+    buffers,
   );
-  const components = labelComponents(coarseMask, coarse.width, coarse.height);
+  const components = labelComponents(coarseMask, coarse.width, coarse.height, buffers);
   // Full-resolution maps are written box by box (only around objects) and read only where written,
   // so the two 12 MB buffers of a 2048x1536 field are kept for the next field, not reallocated.
-  const od = coarseStep === 1 ? coarseOd : fineBuffer(0, work.width * work.height, options.keepLayers);
-  const smoothed =
-    coarseStep === 1 ? coarseSmoothed : fineBuffer(1, work.width * work.height, options.keepLayers);
+  const od = coarseStep === 1 ? coarseOd : buffers.f32('od', work.width * work.height);
+  const smoothed = coarseStep === 1 ? coarseSmoothed : buffers.f32('smoothed', work.width * work.height);
   timer.mark('segment');
   let covered = 0;
   for (let k = 0; k < components.count; k++) covered += components.area[k];
@@ -744,11 +798,13 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   // Without a scale the red cells are what gives it: they are then measured on the finer copy.
   const redHalf = coarse.width * coarse.height > 400_000 && coarseMpp !== null && coarseMpp <= 0.25;
   const redStep = coarseStep * (redHalf ? 2 : 1);
-  const red = redHalf ? downscaleWorking(coarse, 2) : coarse;
+  const red = redHalf ? downscaleWorking(coarse, 2, buffers, 'red') : coarse;
   const redSampler = redHalf
     ? createBackgroundSampler({ ...background, block: background.block / 2 }, red.width)
     : coarseSampler;
-  const redOd = redHalf ? computeOpticalDensity(red, redSampler) : coarseOd;
+  const redOd = redHalf
+    ? computeOpticalDensity(red, redSampler, buffers.f32('redOd', red.width * red.height))
+    : coarseOd;
   const redProbe = redHalf || coarseStep !== 1 ? createStainProbe(red, redSampler, stains) : probe;
   const redMpp = workMpp ? workMpp * redStep : null;
   const redDiscs = findRedCells(
@@ -760,6 +816,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     redProbe,
     // Smoothing over about a micrometre.
     redMpp ? Math.max(1, Math.round(0.5 / redMpp)) : 2,
+    buffers,
   );
   timer.mark('redCells');
 
@@ -1014,7 +1071,15 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     // Pictures of the layers show red cells too: their full-resolution maps are filled only then.
     if (options.keepLayers)
       for (const c of cells)
-        fillFineMaps(work, sampler, od, smoothed, c.measure.x0, c.measure.y0, c.measure.x1, c.measure.y1);
+        fillFineMaps(
+          work,
+          sampler,
+          od,
+          smoothed,
+          c.measure.y0,
+          c.measure.y1,
+          boxSpans(c.measure.x0, c.measure.y0, c.measure.x1, c.measure.y1),
+        );
   };
   for (let k = 0; k < components.count; k++) {
     if (components.area[k] < 2) continue;
@@ -1036,7 +1101,9 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     const y0 = Math.max(0, (components.y0[k] - 1) * coarseStep);
     const x1 = Math.min(work.width - 1, (components.x1[k] + 2) * coarseStep - 1);
     const y1 = Math.min(work.height - 1, (components.y1[k] + 2) * coarseStep - 1);
-    fillFineMaps(work, sampler, od, smoothed, x0, y0, x1, y1);
+    const box = [x0, y0, x1, y1] as const;
+    const spans = componentSpans(components, k, coarse.width, coarse.height, box);
+    fillFineMaps(work, sampler, od, smoothed, y0, y1, spans);
     const w = x1 - x0 + 1;
     const h = y1 - y0 + 1;
     const local = fineMask(
@@ -1047,7 +1114,8 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       coarse.width,
       coarse.height,
       k,
-      [x0, y0, x1, y1],
+      box,
+      spans,
     );
     const parts = findComponents(local, w, h);
     for (let j = 0; j < parts.count; j++) {

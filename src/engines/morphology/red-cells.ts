@@ -4,6 +4,7 @@
  * a micrometre (which quiets the noise fivefold), as round discs with their pale centres filled.
  */
 import type { StainProbe } from './stain.js';
+import { FRESH_BUFFERS, type FieldBuffers } from './scratch.js';
 import { findComponents } from './segment.js';
 import { splitObject } from './watershed.js';
 
@@ -25,9 +26,15 @@ export interface RedCellCandidate {
 }
 
 /** Box mean of radius r, separable, using running sums. */
-export function boxBlur(src: Float32Array, width: number, height: number, r: number): Float32Array {
-  const tmp = new Float32Array(src.length);
-  const out = new Float32Array(src.length);
+export function boxBlur(
+  src: Float32Array,
+  width: number,
+  height: number,
+  r: number,
+  buffers: FieldBuffers = FRESH_BUFFERS,
+): Float32Array {
+  const tmp = buffers.f32('boxBlur.tmp', src.length);
+  const out = buffers.f32('boxBlur.out', src.length);
   for (let y = 0; y < height; y++) {
     const o = y * width;
     let acc = 0;
@@ -89,9 +96,10 @@ export function findRedCells(
   minDiameterPx: number,
   probe: StainProbe,
   blurRadius = 2,
+  buffers: FieldBuffers = FRESH_BUFFERS,
 ): RedCellCandidate[] {
-  const smooth = boxBlur(od, width, height, blurRadius);
-  const mask = new Uint8Array(smooth.length);
+  const smooth = boxBlur(od, width, height, blurRadius, buffers);
+  const mask = buffers.u8('findRedCells.mask', smooth.length);
   for (let i = 0; i < smooth.length; i++) mask[i] = smooth[i] > threshold ? 1 : 0;
   const comps = findComponents(mask, width, height);
   const minArea = (Math.PI / 4) * minDiameterPx * minDiameterPx;

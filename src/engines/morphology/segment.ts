@@ -3,11 +3,17 @@
  * keep their pixel lists (grouped by a counting sort) so every later stage touches object pixels
  * only, never the whole field again.
  */
+import { FRESH_BUFFERS, type FieldBuffers } from './scratch.js';
 
 /** 3x3 box mean, separable, edges replicated. Damps pixel noise before thresholding. */
-export function smoothBox3(src: Float32Array, width: number, height: number): Float32Array {
-  const tmp = new Float32Array(src.length);
-  const out = new Float32Array(src.length);
+export function smoothBox3(
+  src: Float32Array,
+  width: number,
+  height: number,
+  buffers: FieldBuffers = FRESH_BUFFERS,
+): Float32Array {
+  const tmp = buffers.f32('smoothBox3.tmp', src.length);
+  const out = buffers.f32('smoothBox3.out', src.length);
   for (let y = 0; y < height; y++) {
     const o = y * width;
     for (let x = 0; x < width; x++) {
@@ -32,8 +38,9 @@ export function smoothAndThreshold(
   height: number,
   threshold: number,
   mask: Uint8Array,
+  buffers: FieldBuffers = FRESH_BUFFERS,
 ): Float32Array {
-  const out = smoothBox3(src, width, height);
+  const out = smoothBox3(src, width, height, buffers);
   for (let i = 0; i < out.length; i++) mask[i] = out[i] > threshold ? 1 : 0;
   return out;
 }
@@ -62,24 +69,21 @@ export interface Components extends ComponentList {
   readonly labels: Int32Array;
 }
 
-function find(parent: Int32Array, a: number): number {
-  while (parent[a] !== a) {
-    parent[a] = parent[parent[a]];
-    a = parent[a];
-  }
-  return a;
-}
-
 /**
- * 8-connected components of a mask (two-pass union-find), with area, bounding box and pixel lists.
- * Provisional labels start at 1 so the zero-filled label array needs no initialisation pass.
+ * 8-connected components of a mask (union-find over runs), with area, bounding box, pixel lists and
+ * the label map.
  *
  * @example
  * const comps = labelComponents(mask, width, height);
  * comps.count; // number of objects
  */
-export function labelComponents(mask: Uint8Array, width: number, height: number): Components {
-  return connect(mask, width, height, true);
+export function labelComponents(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  buffers: FieldBuffers = FRESH_BUFFERS,
+): Components {
+  return connect(mask, width, height, buffers.i32('labelComponents', width * height));
 }
 
 /**
@@ -87,25 +91,31 @@ export function labelComponents(mask: Uint8Array, width: number, height: number)
  * lists).
  */
 export function findComponents(mask: Uint8Array, width: number, height: number): ComponentList {
-  return connect(mask, width, height, false);
+  return connect(mask, width, height, null);
 }
 
-function connect(mask: Uint8Array, width: number, height: number, keepLabels: true): Components;
-function connect(mask: Uint8Array, width: number, height: number, keepLabels: false): ComponentList;
-function connect(mask: Uint8Array, width: number, height: number, keepLabels: boolean): ComponentList {
+/**
+ * Labels into `labels` (kept as the label map, -1 for background) or builds the lists only.
+ *
+ * Runs, not pixels: each row's runs of object pixels get provisional labels and are joined with the
+ * runs they touch (8-connected: overlapping or diagonal) on the row above, so union-find works per
+ * run and the per-pixel work is the scan for run ends. Objects are mostly long runs (a red cell's
+ * rows are dozens of pixels): on object crops this is where labelling spent its time.
+ */
+function connect(mask: Uint8Array, width: number, height: number, labels: Int32Array): Components;
+function connect(mask: Uint8Array, width: number, height: number, labels: null): ComponentList;
+function connect(mask: Uint8Array, width: number, height: number, labels: Int32Array | null): ComponentList {
   const size = width * height;
-  const lab = new Int32Array(size);
-  let parent = new Int32Array(64);
-  let next = 1;
-  // Object pixels in raster order: the later passes visit these only, not the whole (mostly empty)
-  // mask again.
-  if (foreground.length < size) foreground = new Int32Array(Math.max(size, 2 * foreground.length));
-  const fg = foreground;
-  let nFg = 0;
+  let parent = runParent;
+  let nRuns = 0;
   // Four mask bytes are read at once where the mask is empty (most of a field is glass).
   const words = mask.byteOffset % 4 === 0 ? new Uint32Array(mask.buffer, mask.byteOffset, size >> 2) : null;
+  let prevFrom = 0;
+  let prevTo = 0;
   for (let y = 0; y < height; y++) {
     const row = y * width;
+    const rowFrom = nRuns;
+    let j = prevFrom;
     for (let x = 0; x < width; x++) {
       const p = row + x;
       if (words !== null && (p & 3) === 0 && x + 3 < width && words[p >> 2] === 0) {
@@ -113,63 +123,46 @@ function connect(mask: Uint8Array, width: number, height: number, keepLabels: bo
         continue;
       }
       if (!mask[p]) continue;
-      fg[nFg++] = p;
-      let label = x > 0 ? lab[p - 1] : 0;
-      if (y > 0) {
-        const up = p - width;
-        const a = x > 0 ? lab[up - 1] : 0;
-        const b = lab[up];
-        const c = x < width - 1 ? lab[up + 1] : 0;
-        if (b) {
-          if (!label) label = b;
-          else if (b !== label) union(parent, label, b);
-        } else {
-          // Up-left and up-right are only connected through this pixel when up is empty.
-          if (a) {
-            if (!label) label = a;
-            else if (a !== label) union(parent, label, a);
-          }
-          if (c) {
-            if (!label) label = c;
-            else if (c !== label) union(parent, label, c);
-          }
-        }
-      }
-      if (!label) {
-        if (next === parent.length) {
-          const grown = new Int32Array(parent.length * 2);
-          grown.set(parent);
-          parent = grown;
-        }
-        parent[next] = next;
-        label = next++;
-      }
-      lab[p] = label;
+      let end = x;
+      while (end + 1 < width && mask[row + end + 1]) end++;
+      if (nRuns === runStart.length) growRuns();
+      if (nRuns === parent.length) parent = growParent();
+      const label = nRuns;
+      runStart[label] = p;
+      runEnd[label] = row + end;
+      parent[label] = label;
+      nRuns++;
+      // Runs above touching this one: those ending at x - 1 or later and starting by end + 1.
+      const upFrom = p - width - 1;
+      const upTo = row - width + end + 1;
+      while (j < prevTo && runEnd[j] < upFrom) j++;
+      for (let r = j; r < prevTo && runStart[r] <= upTo; r++) union(parent, label, r);
+      // The next run starts at end + 2 or later: the last run above touching this one may touch it too.
+      x = end;
     }
+    prevFrom = rowFrom;
+    prevTo = nRuns;
   }
-  const finalOf = new Int32Array(next);
+  runParent = parent;
+  const finalOf = new Int32Array(nRuns);
   let count = 0;
-  for (let i = 1; i < next; i++) {
-    const r = find(parent, i);
-    if (r === i) finalOf[i] = count++;
-  }
-  for (let i = 1; i < next; i++) finalOf[i] = finalOf[find(parent, i)];
+  // Roots are the smallest run of each component (union keeps the smaller), and runs are numbered
+  // in raster order: components come out numbered by their first pixel, as before.
+  for (let i = 0; i < nRuns; i++) finalOf[i] = find(parent, i) === i ? count++ : finalOf[find(parent, i)];
   const area = new Int32Array(count);
   const x0 = new Int32Array(count).fill(width);
   const y0 = new Int32Array(count).fill(height);
   const x1 = new Int32Array(count).fill(-1);
   const y1 = new Int32Array(count).fill(-1);
-  for (let i = 0; i < nFg; i++) {
-    const p = fg[i];
-    const l = finalOf[lab[p]];
-    // The provisional label is read once and overwritten with the final one, which the counting
-    // sort below reads.
-    lab[p] = l;
-    const y = (p / width) | 0;
-    const x = p - y * width;
-    area[l]++;
-    if (x < x0[l]) x0[l] = x;
-    if (x > x1[l]) x1[l] = x;
+  for (let i = 0; i < nRuns; i++) {
+    const l = finalOf[i];
+    const a = runStart[i];
+    const y = (a / width) | 0;
+    const xa = a - y * width;
+    const xb = runEnd[i] - y * width;
+    area[l] += xb - xa + 1;
+    if (xa < x0[l]) x0[l] = xa;
+    if (xb > x1[l]) x1[l] = xb;
     if (y < y0[l]) y0[l] = y;
     if (y > y1[l]) y1[l] = y;
   }
@@ -177,22 +170,48 @@ function connect(mask: Uint8Array, width: number, height: number, keepLabels: bo
   for (let k = 0; k < count; k++) offsets[k + 1] = offsets[k] + area[k];
   const fill = offsets.slice(0, count);
   const pixels = new Int32Array(offsets[count]);
-  // A counting sort of the raster-ordered list keeps each component's pixels in raster order.
-  for (let i = 0; i < nFg; i++) {
-    const p = fg[i];
-    pixels[fill[lab[p]]++] = p;
+  // Runs in raster order keep each component's pixels in raster order.
+  for (let i = 0; i < nRuns; i++) {
+    const l = finalOf[i];
+    let n = fill[l];
+    for (let q = runStart[i]; q <= runEnd[i]; q++) pixels[n++] = q;
+    fill[l] = n;
   }
-  if (!keepLabels) return { count, area, x0, y0, x1, y1, offsets, pixels };
-  // Background reads -1: a native fill, then the object pixels' labels written back.
-  const labels = lab;
+  if (!labels) return { count, area, x0, y0, x1, y1, offsets, pixels };
   labels.fill(-1);
-  for (let k = 0; k < count; k++) for (let i = offsets[k]; i < offsets[k + 1]; i++) labels[pixels[i]] = k;
+  for (let i = 0; i < nRuns; i++) labels.fill(finalOf[i], runStart[i], runEnd[i] + 1);
   const withLabels: Components = { count, labels, area, x0, y0, x1, y1, offsets, pixels };
   return withLabels;
 }
 
-/** Scratch list of object pixels, reused across calls (grown, never shrunk). */
-let foreground = new Int32Array(4096);
+/** Scratch run lists, reused across calls (grown, never shrunk). */
+let runStart: Int32Array = new Int32Array(1024);
+let runEnd: Int32Array = new Int32Array(1024);
+let runParent: Int32Array = new Int32Array(1024);
+
+function growRuns(): void {
+  const start = new Int32Array(2 * runStart.length);
+  const end = new Int32Array(2 * runEnd.length);
+  start.set(runStart);
+  end.set(runEnd);
+  runStart = start;
+  runEnd = end;
+}
+
+function growParent(): Int32Array {
+  const grown = new Int32Array(2 * runParent.length);
+  grown.set(runParent);
+  runParent = grown;
+  return grown;
+}
+
+function find(parent: Int32Array, a: number): number {
+  while (parent[a] !== a) {
+    parent[a] = parent[parent[a]];
+    a = parent[a];
+  }
+  return a;
+}
 
 function union(parent: Int32Array, a: number, b: number): void {
   const ra = find(parent, a);

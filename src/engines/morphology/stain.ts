@@ -533,9 +533,13 @@ export function deconvolveStains(
  * @example
  * const od = computeOpticalDensity(work, createBackgroundSampler(background, work.width));
  */
-export function computeOpticalDensity(work: WorkingImage, sampler: BackgroundSampler): Float32Array {
+export function computeOpticalDensity(
+  work: WorkingImage,
+  sampler: BackgroundSampler,
+  into?: Float32Array,
+): Float32Array {
   const { width, height, rgb } = work;
-  const od = new Float32Array(width * height);
+  const od = into ?? new Float32Array(width * height);
   const row = new Float32Array(width);
   const lut = LOG10_LUT;
   for (let y = 0; y < height; y++) {

@@ -6,42 +6,15 @@
  */
 
 /** Scratch lines for the distance transform, grown to the longest side seen (objects are small and many). */
-let dtF = new Float64Array(64);
 let dtZ = new Float64Array(65);
 let dtV = new Int32Array(64);
-let dtOut = new Float64Array(64);
+let dtF = new Float64Array(64);
 let dtLast = new Int32Array(64);
 
-/** One 1-D lower-envelope pass over dtF[0..len) into dtOut. */
-function envelopePass(len: number): void {
-  const f = dtF;
-  const z = dtZ;
-  const v = dtV;
-  const out = dtOut;
-  const INF = 1e10;
-  let k = 0;
-  v[0] = 0;
-  z[0] = -INF;
-  z[1] = INF;
-  for (let q = 1; q < len; q++) {
-    let s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
-    while (s <= z[k]) {
-      k--;
-      s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
-    }
-    k++;
-    v[k] = q;
-    z[k] = s;
-    z[k + 1] = INF;
-  }
-  k = 0;
-  for (let q = 0; q < len; q++) {
-    while (z[k + 1] < q) k++;
-    out[q] = (q - v[k]) * (q - v[k]) + f[v[k]];
-  }
-}
-
-/** Squared Euclidean distance transform of a binary image (Felzenszwalb & Huttenlocher 2012). */
+/**
+ * Squared Euclidean distance transform of a binary image (Felzenszwalb & Huttenlocher 2012), written
+ * at object pixels (background stays 0).
+ */
 export function distanceTransform(
   mask: Uint8Array,
   width: number,
@@ -51,15 +24,11 @@ export function distanceTransform(
   const INF = 1e10;
   const d = into ?? new Float32Array(width * height);
   for (let i = 0; i < d.length; i++) d[i] = mask[i] ? INF : 0;
-  const n = Math.max(width, height);
-  if (dtF.length < n) {
-    dtF = new Float64Array(n);
-    dtZ = new Float64Array(n + 1);
-    dtV = new Int32Array(n);
-    dtOut = new Float64Array(n);
+  if (dtV.length < width) {
+    dtZ = new Float64Array(width + 1);
+    dtV = new Int32Array(width);
+    dtF = new Float64Array(width);
   }
-  const f = dtF;
-  const out = dtOut;
   // Columns first. On a binary mask the 1-D transform is just the squared distance to the nearest
   // background pixel above or below (what the lower envelope gives there), found by two row-major
   // sweeps instead of strided per-column passes; a column with no background keeps INF.
@@ -84,13 +53,63 @@ export function distanceTransform(
       }
     }
   }
-  for (let y = 0; y < height; y++) {
-    const o = y * width;
-    for (let x = 0; x < width; x++) f[x] = d[o + x];
-    envelopePass(width);
-    for (let x = 0; x < width; x++) d[o + x] = out[x];
-  }
+  for (let y = 0; y < height; y++) rowEnvelope(mask, d, y * width, width);
   return d;
+}
+
+/**
+ * The row pass: each object pixel takes the lowest of the parabolas (x - u)² + column(u). Only the
+ * parabolas that can be lowest somewhere are built: every object pixel's, and those of background
+ * pixels next to one (a background pixel further out lies behind the nearer one, both at 0).
+ * Parabolas at INF (columns with no background) are never lowest where a finite one exists, and a
+ * row without any keeps INF. Objects leave most of their box's rows empty or short: this visits a
+ * row's sites, not all its pixels, in the envelope.
+ */
+function rowEnvelope(mask: Uint8Array, d: Float32Array, o: number, width: number): void {
+  const INF = 1e10;
+  const z = dtZ;
+  const v = dtV;
+  const f = dtF;
+  let k = -1;
+  let first = -1;
+  let lastFg = -1;
+  for (let x = 0; x < width; x++) {
+    let fx: number;
+    if (mask[o + x]) {
+      if (first < 0) first = x;
+      lastFg = x;
+      fx = d[o + x];
+      if (fx >= INF) continue;
+    } else {
+      if (!((x > 0 && mask[o + x - 1]) || (x < width - 1 && mask[o + x + 1]))) continue;
+      fx = 0;
+    }
+    if (k < 0) {
+      k = 0;
+      v[0] = x;
+      f[0] = fx;
+      z[0] = -INF;
+      z[1] = INF;
+      continue;
+    }
+    let s = (fx + x * x - (f[k] + v[k] * v[k])) / (2 * x - 2 * v[k]);
+    while (s <= z[k]) {
+      k--;
+      s = (fx + x * x - (f[k] + v[k] * v[k])) / (2 * x - 2 * v[k]);
+    }
+    k++;
+    v[k] = x;
+    f[k] = fx;
+    z[k] = s;
+    z[k + 1] = INF;
+  }
+  if (k < 0 || first < 0) return;
+  let j = 0;
+  for (let x = first; x <= lastFg; x++) {
+    if (!mask[o + x]) continue;
+    while (z[j + 1] < x) j++;
+    d[o + x] = (x - v[j]) * (x - v[j]) + f[j];
+  }
 }
 
 export interface SplitOptions {
@@ -106,8 +125,10 @@ let fbCounts = new Int32Array(256);
 let fbOrder = new Int32Array(256);
 let fbParent = new Int32Array(256);
 let fbPeak = new Float32Array(256);
+let fbBucket = new Int32Array(256);
 let fbBasin = new Int32Array(1024).fill(-1);
 const fbRoots = new Int32Array(8);
+const fbAround = new Int32Array(8);
 
 function find(parent: Int32Array, a: number): number {
   while (parent[a] !== a) {
@@ -148,51 +169,57 @@ function floodBasins(
     fbOrder = new Int32Array(size);
     fbParent = new Int32Array(size);
     fbPeak = new Float32Array(size);
+    fbBucket = new Int32Array(size);
   }
   if (fbBasin.length < w * h) fbBasin = new Int32Array(Math.max(w * h, 2 * fbBasin.length)).fill(-1);
   const counts = fbCounts;
   counts.fill(0, 0, levels + 1);
   const top = levels - 1;
-  for (let k = 0; k < n; k++) counts[top - Math.floor((dist[local[k]] - minD) * resolution)]++;
+  // Each pixel's level bucket, highest first (computed once for both passes of the counting sort).
+  const bucket = fbBucket;
+  for (let k = 0; k < n; k++) {
+    const l = top - (((dist[local[k]] - minD) * resolution) | 0);
+    bucket[k] = l;
+    counts[l]++;
+  }
   for (let i = 1; i <= levels; i++) counts[i] += counts[i - 1];
   const order = fbOrder;
-  for (let k = n - 1; k >= 0; k--) {
-    const q = local[k];
-    order[--counts[top - Math.floor((dist[q] - minD) * resolution)]] = q;
-  }
+  for (let k = n - 1; k >= 0; k--) order[--counts[bucket[k]]] = local[k];
   // All -1 between calls: only this object's pixels are written, and reset before returning.
   const basin = fbBasin;
   const parent = fbParent;
   const peak = fbPeak;
   const roots = fbRoots;
   let basins = 0;
+  // The eight neighbours in raster order (ties go to the first, as they always have).
+  const around = fbAround;
+  around[0] = -w - 1;
+  around[1] = -w;
+  around[2] = -w + 1;
+  around[3] = -1;
+  around[4] = 1;
+  around[5] = w - 1;
+  around[6] = w;
+  around[7] = w + 1;
+  const { neckRatio, minDepth } = options;
   for (let o = 0; o < n; o++) {
     const q = order[o];
     const level = dist[q];
     let nRoots = 0;
-    // The pixel joins the basin of its highest already-flooded neighbour (steepest ascent), so a
-    // contested rim goes to the cell it belongs to, not to the cell with the taller peak.
-    let steepest = -1;
-    let steepestLevel = -1;
-    for (let dy = -1; dy <= 1; dy++) {
-      for (let dx = -1; dx <= 1; dx++) {
-        if (dx === 0 && dy === 0) continue;
-        const nq = q + dy * w + dx;
-        const b = basin[nq];
-        if (b < 0) continue;
-        const r = find(parent, b);
-        let seen = false;
-        for (let i = 0; i < nRoots; i++)
-          if (roots[i] === r) {
-            seen = true;
-            break;
-          }
-        if (!seen) roots[nRoots++] = r;
-        if (dist[nq] > steepestLevel) {
-          steepestLevel = dist[nq];
-          steepest = r;
+    // Neighbours mostly share one basin label: its root is looked up once.
+    let lastB = -1;
+    for (let a = 0; a < 8; a++) {
+      const b = basin[q + around[a]];
+      if (b < 0 || b === lastB) continue;
+      lastB = b;
+      const r = find(parent, b);
+      let seen = false;
+      for (let i = 0; i < nRoots; i++)
+        if (roots[i] === r) {
+          seen = true;
+          break;
         }
-      }
+      if (!seen) roots[nRoots++] = r;
     }
     if (nRoots === 0) {
       parent[basins] = basins;
@@ -200,13 +227,32 @@ function floodBasins(
       basin[q] = basins++;
       continue;
     }
+    // Inside one basin there is nothing to choose.
+    if (nRoots === 1) {
+      basin[q] = roots[0];
+      continue;
+    }
+    // Where basins meet, the pixel joins the basin of its highest already-flooded neighbour
+    // (steepest ascent), so a contested rim goes to the cell it belongs to, not to the cell with the
+    // taller peak.
+    let steepest = -1;
+    let steepestLevel = -1;
+    for (let a = 0; a < 8; a++) {
+      const nq = q + around[a];
+      const b = basin[nq];
+      if (b < 0) continue;
+      if (dist[nq] > steepestLevel) {
+        steepestLevel = dist[nq];
+        steepest = find(parent, b);
+      }
+    }
     let main = roots[0];
     for (let i = 0; i < nRoots; i++) if (peak[roots[i]] > peak[main]) main = roots[i];
     for (let i = 0; i < nRoots; i++) {
       const r = roots[i];
       if (r === main) continue;
       const lower = peak[r];
-      if (level >= options.neckRatio * lower || lower - level < options.minDepth) parent[r] = main;
+      if (level >= neckRatio * lower || lower - level < minDepth) parent[r] = main;
     }
     basin[q] = find(parent, steepest);
   }

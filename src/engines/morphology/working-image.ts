@@ -4,6 +4,7 @@
  * the cost of a field depends on its physical content, not on the camera's pixel count.
  */
 import type { RasterImage } from '../../domain/raster.js';
+import { FRESH_BUFFERS, type FieldBuffers } from './scratch.js';
 
 /** Finest useful working resolution: below this, extra pixels only cost time. */
 export const TARGET_MICRONS_PER_PIXEL = 0.1;
@@ -42,11 +43,16 @@ export function chooseWorkingFactor(width: number, height: number, micronsPerPix
 }
 
 /** Box-averages the field by an integer factor (a copy-free view when the factor is 1). */
-export function downscaleRaster(image: RasterImage, factor: number): WorkingImage {
+export function downscaleRaster(
+  image: RasterImage,
+  factor: number,
+  buffers: FieldBuffers = FRESH_BUFFERS,
+  name = 'downscale',
+): WorkingImage {
   if (factor <= 1) return { width: image.width, height: image.height, factor: 1, rgb: image.data };
   const w = Math.floor(image.width / factor);
   const h = Math.floor(image.height / factor);
-  const out = new Uint8Array(w * h * 3);
+  const out = buffers.u8(name, w * h * 3);
   if (factor === 2) {
     // The half-resolution copy is made for every field: two rows at a time, no inner loops.
     const src = image.data;
@@ -95,7 +101,17 @@ export function downscaleRaster(image: RasterImage, factor: number): WorkingImag
 }
 
 /** Box-averages a working image by a further integer factor. */
-export function downscaleWorking(work: WorkingImage, step: number): WorkingImage {
-  const down = downscaleRaster({ width: work.width, height: work.height, channels: 3, data: work.rgb }, step);
+export function downscaleWorking(
+  work: WorkingImage,
+  step: number,
+  buffers: FieldBuffers = FRESH_BUFFERS,
+  name = 'downscale',
+): WorkingImage {
+  const down = downscaleRaster(
+    { width: work.width, height: work.height, channels: 3, data: work.rgb },
+    step,
+    buffers,
+    name,
+  );
   return { ...down, factor: work.factor * step };
 }
