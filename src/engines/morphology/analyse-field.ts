@@ -48,6 +48,7 @@ import {
   type StainProbe,
 } from './stain.js';
 import { distanceTransform, splitAtWaist, splitByDensity, splitInHalf, splitObject } from './watershed.js';
+import { splitAtJunction } from './rod-junction.js';
 import {
   chooseWorkingFactor,
   downscaleRaster,
@@ -868,6 +869,26 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
         return;
       }
     }
+    // Rods end to end across a gap thinner than the blur (Bacillus boxcar chains), each part at least
+    // 2 µm long: shorter rods (coryneforms, Listeria) are never cut at their granules.
+    if (depth < 3 && m.stainRatio >= GRAM_POSITIVE_MIN_RATIO && m.lengthPx >= 2.2 * m.widthPx) {
+      const minPart = workMpp ? 2 / workMpp : 1.6 * m.widthPx;
+      const parts = splitAtJunction(
+        cellPixels,
+        work.width,
+        m.cx,
+        m.cy,
+        m.angle,
+        m.widthPx,
+        smoothed,
+        minPart,
+      );
+      if (parts) {
+        addCell(component, parts[0], cut, depth + 1);
+        addCell(component, parts[1], cut, depth + 1);
+        return;
+      }
+    }
     if (depth < 3 && m.lengthPx >= 1.5 * m.widthPx && m.lengthPx >= 8) {
       const halves = splitAtWaist(cellPixels, work.width, m.cx, m.cy, m.angle);
       if (halves) {
@@ -877,12 +898,21 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       }
     }
     // Two violet cocci fused by blur into one outline: coccus-wide, twice as long, too short for a
-    // Gram-positive rod of that width (Bacillus is 3 µm or longer). Cut across the middle.
+    // Gram-positive rod of that width (Bacillus is 3 µm or longer). Cut across the middle. At least
+    // 1.4 µm long (two of the narrowest cocci): a lone pneumococcal lancet (1.0-1.3 µm, broad end and
+    // tip) is as elongated and would be cut into two "cocci".
     if (depth < 3 && workMpp && m.stainRatio >= GRAM_POSITIVE_MIN_RATIO) {
       const lengthUm = m.lengthPx * workMpp;
       const widthUm = m.widthPx * workMpp;
       const ar = m.lengthPx / m.widthPx;
-      if (widthUm >= 0.72 && widthUm <= 1.25 && lengthUm <= 2.7 && ar >= 1.6 && ar <= 2.8) {
+      if (
+        widthUm >= 0.72 &&
+        widthUm <= 1.25 &&
+        lengthUm >= 1.4 &&
+        lengthUm <= 2.7 &&
+        ar >= 1.6 &&
+        ar <= 2.8
+      ) {
         const halves = splitInHalf(cellPixels, work.width, m.cx, m.cy, m.angle);
         if (halves) {
           addCell(component, halves[0], cut, 3);
@@ -1339,6 +1369,58 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
         };
       }
       notes.rodPieces = Number(notes.rodPieces ?? 0) + pieces;
+    }
+  }
+  // An unstained spore pales the middle of a Bacillus rod, and the watershed often cuts the rod in two
+  // there. Two broad violet rods of one object lying end to end, no longer together than a Bacillus
+  // rod, whose joined slices show no gap across their whole width (see rod-junction.ts) are one rod:
+  // the second joins the first's box. Two rods of a boxcar chain keep the gap between them.
+  const broadRods = indices((c) => c.cls.gram === 'positive' && c.cls.kind === 'rod' && c.cls.widthUm >= 0.9);
+  if (broadRods.length >= 2) {
+    const rods = broadRods.map(placed);
+    const links = linkCells(rods, 1, 0.3);
+    for (let a = 0; a < rods.length; a++) {
+      const i = broadRods[a];
+      if (cells[i].mergedInto >= 0) continue;
+      for (const b of links.neighbours[a]) {
+        const j = broadRods[b];
+        if (b < a || cells[j].mergedInto >= 0) continue;
+        if (cells[i].measure.component !== cells[j].measure.component) continue;
+        const p = rods[a];
+        const q = rods[b];
+        const dx = q.x - p.x;
+        const dy = q.y - p.y;
+        const gap = Math.hypot(dx, dy);
+        const axis = Math.atan2(dy, dx);
+        if (Math.abs(Math.cos(p.angle - axis)) < 0.95 || Math.abs(Math.cos(q.angle - axis)) < 0.95) continue;
+        if (gap + (p.lengthUm + q.lengthUm) / 2 > 7) continue;
+        const union = new Int32Array(allRaw[i].pixels.length + allRaw[j].pixels.length);
+        union.set(allRaw[i].pixels);
+        union.set(allRaw[j].pixels, allRaw[i].pixels.length);
+        const mi = cells[i].measure;
+        const mj = cells[j].measure;
+        const n = mi.areaPx + mj.areaPx;
+        const cx = (mi.cx * mi.areaPx + mj.cx * mj.areaPx) / n;
+        const cy = (mi.cy * mi.areaPx + mj.cy * mj.areaPx) / n;
+        const minPart = Math.min(p.lengthUm, q.lengthUm) / (2 * classifyMpp);
+        if (
+          splitAtJunction(
+            union,
+            work.width,
+            cx,
+            cy,
+            axis,
+            Math.max(mi.widthPx, mj.widthPx),
+            smoothed,
+            minPart,
+          )
+        )
+          continue;
+        cells[j].mergedInto = i;
+        for (const c of cells) if (c.mergedInto === j) c.mergedInto = i;
+        notes.sporeHalvesJoined = Number(notes.sporeHalvesJoined ?? 0) + 1;
+        break;
+      }
     }
   }
   // Coryneforms, Listeria and Bacillus show coccoid forms, and palisades or boxcar chains that the
