@@ -241,44 +241,17 @@ function stripStrands(pixels: Int32Array, width: number, mpp: number, probe: Sta
   // side, a cluster) and mostly violet ones (chains, clusters) are not worth two distance transforms.
   if (pixels.length > 0.45 * (w - 2) * (h - 2)) return null;
   if (sampledStainRatio(pixels, probe) >= 0.6) return null;
-  const mask = new Uint8Array(w * h);
   const local = new Int32Array(pixels.length);
   for (let i = 0; i < pixels.length; i++) {
     const p = pixels[i];
     const py = (p / width) | 0;
-    const q = (py - b.y0 + 1) * w + (p - py * width - b.x0 + 1);
-    local[i] = q;
-    mask[q] = 1;
+    local[i] = (py - b.y0 + 1) * w + (p - py * width - b.x0 + 1);
   }
-  // Red cells' pale centres are filled first: a ring of red cells is not a thread.
-  const solid = mask.slice();
-  const holes = findHoles(mask, w, h);
-  for (let i = 0; i < holes.pixels.length; i++) solid[holes.pixels[i]] = 1;
-  const radius2 = (0.85 / mpp) ** 2;
-  const inside = distanceTransform(solid, w, h);
-  // Thick pixels, then everything within the radius of one (the opening).
-  const notThick = new Uint8Array(w * h).fill(1);
-  let thickCount = 0;
-  for (let q = 0; q < inside.length; q++)
-    if (solid[q] && inside[q] > radius2) {
-      notThick[q] = 0;
-      thickCount++;
-    }
-  // Thin pixels are object pixels that are not thick, and a thin piece lies inside one connected
-  // stretch of those: unless such a stretch reaches across 9 µm (a red cell's rim does not), no
-  // strand can be there and the second transform is skipped.
-  if (!reachesAcross(notThick, local, w, h, 9 / mpp)) return null;
-  const near = thickCount > 0 ? distanceTransform(notThick, w, h) : null;
-  const thin = new Uint8Array(w * h);
-  let thinCount = 0;
-  for (let i = 0; i < local.length; i++) {
-    const q = local[i];
-    if (!near || near[q] > radius2) {
-      thin[q] = 1;
-      thinCount++;
-    }
-  }
-  if (thinCount < 9 / mpp) return null;
+  // The opening is read at half resolution (a half-resolution pixel is object when any of its four
+  // is): its two distance transforms cost a quarter, and what it decides — thread or body — is
+  // some 0.85 µm across, eight or nine full-resolution pixels.
+  const thin = thinPixels(local, w, h, 0.85 / mpp, 9 / mpp);
+  if (!thin) return null;
   const parts = findComponents(thin, w, h);
   const drop = new Uint8Array(w * h);
   let dropped = 0;
@@ -295,6 +268,64 @@ function stripStrands(pixels: Int32Array, width: number, mpp: number, probe: Sta
   let n = 0;
   for (let i = 0; i < local.length; i++) if (!drop[local[i]]) kept[n++] = pixels[i];
   return kept;
+}
+
+/**
+ * The object's thin pixels (those no disc of radius `radiusPx` inside the object, holes filled,
+ * comes near), as a crop-sized mask, read on a half-resolution copy of the crop; null when they
+ * cannot hold a piece reaching `extentPx`.
+ */
+function thinPixels(
+  local: Int32Array,
+  w: number,
+  h: number,
+  radiusPx: number,
+  extentPx: number,
+): Uint8Array | null {
+  // The half-resolution crop keeps an empty one-pixel ring: fine crop pixel x (1 .. w - 2, the
+  // fine ring excluded) lies in half pixel ((x - 1) >> 1) + 1.
+  const hw = ((w - 1) >> 1) + 2;
+  const hh = ((h - 1) >> 1) + 2;
+  const half = new Uint8Array(hw * hh);
+  const halfOf = new Int32Array(local.length);
+  for (let i = 0; i < local.length; i++) {
+    const q = local[i];
+    const y = (q / w) | 0;
+    const hq = (((y - 1) >> 1) + 1) * hw + (((q - y * w - 1) >> 1) + 1);
+    halfOf[i] = hq;
+    half[hq] = 1;
+  }
+  // Red cells' pale centres are filled first: a ring of red cells is not a thread.
+  const solid = half.slice();
+  const holes = findHoles(half, hw, hh);
+  for (let i = 0; i < holes.pixels.length; i++) solid[holes.pixels[i]] = 1;
+  const radius2 = (radiusPx / 2) ** 2;
+  const inside = distanceTransform(solid, hw, hh);
+  // Thick pixels, then everything within the radius of one (the opening).
+  const notThick = new Uint8Array(hw * hh).fill(1);
+  let thickCount = 0;
+  for (let q = 0; q < inside.length; q++)
+    if (solid[q] && inside[q] > radius2) {
+      notThick[q] = 0;
+      thickCount++;
+    }
+  // Thin pixels are object pixels that are not thick, and a thin piece lies inside one connected
+  // stretch of those: unless such a stretch reaches across the extent (a red cell's rim does not),
+  // no strand can be there and the second transform is skipped.
+  const halfLocal = new Int32Array(local.length);
+  let n = 0;
+  for (let q = 0; q < half.length; q++) if (half[q]) halfLocal[n++] = q;
+  if (!reachesAcross(notThick, halfLocal.subarray(0, n), hw, hh, extentPx / 2)) return null;
+  const near = thickCount > 0 ? distanceTransform(notThick, hw, hh) : null;
+  const thin = new Uint8Array(w * h);
+  let thinCount = 0;
+  for (let i = 0; i < local.length; i++) {
+    if (!near || near[halfOf[i]] > radius2) {
+      thin[local[i]] = 1;
+      thinCount++;
+    }
+  }
+  return thinCount < extentPx ? null : thin;
 }
 
 /** Whether the marked pixels among `local` form a connected stretch whose box reaches `extentPx`. */
