@@ -5,6 +5,7 @@
  * is paler; inside a rod it is not: a granule only adds density, and an unstained spore pales the
  * middle of the slice while the rod's walls beside it stay dense.
  */
+import { cutAcross } from './watershed.js';
 
 /**
  * Splits an elongated cell where its densest pixel per slice across the long axis dips below
@@ -74,18 +75,7 @@ export function splitAtJunction(
   // Against the median slice of each side: the rounded ends and a granule or two move it little.
   if (valley >= maxRatio * Math.min(medianOf(peak, 0, at), medianOf(peak, at + 1, bins))) return null;
   const cut = minU + at + 0.5;
-  let n = 0;
-  for (let i = 0; i < u.length; i++) if (u[i] < cut) n++;
-  if (n < 4 || pixels.length - n < 4) return null;
-  const a = new Int32Array(n);
-  const b = new Int32Array(pixels.length - n);
-  let ia = 0;
-  let ib = 0;
-  for (let i = 0; i < u.length; i++) {
-    if (u[i] < cut) a[ia++] = pixels[i];
-    else b[ib++] = pixels[i];
-  }
-  return [a, b];
+  return cutAcross(pixels, u, cut);
 }
 
 function medianOf(values: Float32Array, from: number, to: number): number {

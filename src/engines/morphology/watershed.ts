@@ -383,6 +383,14 @@ export function splitAtWaist(
   for (let b = waist + 1; b < bins; b++) right = Math.max(right, smooth[b]);
   if (waistWidth > maxWaistRatio * Math.min(left, right)) return null;
   const cut = minU + waist + 0.5;
+  return cutAcross(pixels, u, cut);
+}
+
+/**
+ * The pixels before and after a cut across a cell's long axis (`u`: each pixel's position along
+ * it), or null when either side keeps fewer than four pixels.
+ */
+export function cutAcross(pixels: Int32Array, u: Float32Array, cut: number): [Int32Array, Int32Array] | null {
   let n = 0;
   for (let i = 0; i < u.length; i++) if (u[i] < cut) n++;
   if (n < 4 || pixels.length - n < 4) return null;
