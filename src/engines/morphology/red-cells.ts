@@ -5,7 +5,7 @@
  */
 import type { StainProbe } from './stain.js';
 import { FRESH_BUFFERS, type FieldBuffers } from './scratch.js';
-import { findComponents } from './segment.js';
+import { findComponents, findHoles } from './segment.js';
 import { splitObject } from './watershed.js';
 
 export interface RedCellCandidate {
@@ -126,25 +126,22 @@ export function findRedCells(
     const y0 = comps.y0[k];
     const w = comps.x1[k] - x0 + 1;
     const h = comps.y1[k] - y0 + 1;
-    // Fill the pale centres: background pockets not reaching the box edge.
-    const local = new Uint8Array(w * h);
+    // Fill the pale centres: background pockets not reaching the box edge, i.e. the holes of the
+    // object in a crop with an empty one-pixel ring.
+    const pw = w + 2;
+    const local = new Uint8Array(pw * (h + 2));
     for (let i = comps.offsets[k]; i < comps.offsets[k + 1]; i++) {
       const p = comps.pixels[i];
-      local[(((p / width) | 0) - y0) * w + ((p % width) - x0)] = 1;
+      local[(((p / width) | 0) - y0 + 1) * pw + ((p % width) - x0 + 1)] = 1;
     }
-    const inverse = new Uint8Array(w * h);
-    for (let i = 0; i < inverse.length; i++) inverse[i] = local[i] ? 0 : 1;
-    const holes = findComponents(inverse, w, h);
-    for (let j = 0; j < holes.count; j++) {
-      if (holes.x0[j] === 0 || holes.y0[j] === 0 || holes.x1[j] === w - 1 || holes.y1[j] === h - 1) continue;
-      for (let i = holes.offsets[j]; i < holes.offsets[j + 1]; i++) local[holes.pixels[i]] = 1;
-    }
+    const holes = findHoles(local, pw, h + 2);
+    for (let i = 0; i < holes.pixels.length; i++) local[holes.pixels[i]] = 1;
     let n = 0;
     for (let i = 0; i < local.length; i++) n += local[i];
     const filled = new Int32Array(n);
     n = 0;
     for (let q = 0; q < local.length; q++)
-      if (local[q]) filled[n++] = (((q / w) | 0) + y0) * width + ((q % w) + x0);
+      if (local[q]) filled[n++] = (((q / pw) | 0) + y0 - 1) * width + ((q % pw) + x0 - 1);
     const round = filled.length / ((Math.PI / 4) * w * h) >= 0.8 && Math.max(w, h) / Math.min(w, h) <= 1.3;
     const split = round
       ? { cellOf: new Int32Array(filled.length), count: 1 }
