@@ -804,8 +804,8 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     buffers,
   );
   const components = labelComponents(coarseMask, coarse.width, coarse.height, buffers);
-  // Full-resolution maps are written box by box (only around objects) and read only where written,
-  // so the two 12 MB buffers of a 2048x1536 field are kept for the next field, not reallocated.
+  // Full-resolution maps are written component by component (over each one's row spans) and read
+  // only where written, so a kept buffer's stale values elsewhere are never seen.
   const od = coarseStep === 1 ? coarseOd : buffers.f32('od', work.width * work.height);
   const smoothed = coarseStep === 1 ? coarseSmoothed : buffers.f32('smoothed', work.width * work.height);
   timer.mark('segment');

@@ -1,6 +1,6 @@
 /**
  * Segmentation: smoothing, thresholding and connected components over the working image. Components
- * keep their pixel lists (grouped by a counting sort) so every later stage touches object pixels
+ * keep their pixel lists (runs listed in raster order) so every later stage touches object pixels
  * only, never the whole field again.
  */
 import { FRESH_BUFFERS, type FieldBuffers } from './scratch.js';
@@ -68,12 +68,6 @@ function box3(
     }
   }
   return out;
-}
-
-export function thresholdMask(src: Float32Array, threshold: number): Uint8Array {
-  const mask = new Uint8Array(src.length);
-  for (let i = 0; i < src.length; i++) mask[i] = src[i] > threshold ? 1 : 0;
-  return mask;
 }
 
 /** Connected components as lists: count, areas, boxes and each one's pixels. */
