@@ -62,7 +62,7 @@ for (const { index, site, field } of synthSetFields({
   }
   if (values.verbose)
     console.log(
-      `#${index} site ${site} ${field.labels.join('+')}: truth ${score.truth} det ${score.detections} matched ${score.matched} gram ${score.gramCorrect}/${score.organismsMatched} finding ${score.truthFinding === score.detectedFinding ? 'ok' : `"${score.detectedFinding}" vs "${score.truthFinding}"`} scale ${JSON.stringify(out.scale)}`,
+      `#${index} site ${site} ${field.labels.join('+')}: truth ${score.truth} det ${score.detections} matched ${score.matched} gram ${score.gramCorrect}/${score.organismsMatched} finding ${score.truthFinding === score.detectedFinding ? 'ok' : `"${score.detectedFinding}" vs "${score.truthFinding}"`} scale ${JSON.stringify(out.scale)} (true ${field.micronsPerPixel.toFixed(4)})`,
     );
 }
 const pct = (n: number, d: number): string => (d ? `${((100 * n) / d).toFixed(1)}%` : 'n/a');

@@ -755,7 +755,8 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       ),
     );
   }
-  const workMpp = given ? given * factor : null;
+  // Micrometres per working pixel as given; without one, the red cells give it below.
+  const givenWorkMpp = given ? given * factor : null;
   // Two levels: objects are found on a half-resolution copy (four times fewer pixels to unmix,
   // smooth and label), then examined at full working resolution inside their own boxes only.
   const coarseStep = work.width * work.height > 1_000_000 ? 2 : 1;
@@ -763,8 +764,8 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   const buffers = options.keepLayers ? FRESH_BUFFERS : KEPT_BUFFERS;
   const coarse = coarseStep === 1 ? work : downscaleWorking(work, coarseStep, buffers, 'coarse');
   // Blocks about three red cells wide, so that some glass shows in each.
-  const blockPx = workMpp
-    ? Math.min(320, Math.max(32, Math.round(22 / workMpp)))
+  const blockPx = givenWorkMpp
+    ? Math.min(320, Math.max(32, Math.round(22 / givenWorkMpp)))
     : Math.max(32, Math.round(Math.min(work.width, work.height) / 8));
   const background = estimateBackground(coarse, Math.max(16, Math.round(blockPx / coarseStep)));
   timer.mark('background');
@@ -844,9 +845,9 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   // Red cells, found on their own at low contrast; they also give the scale when none was given.
   // A red cell is 7.5 µm across: at 0.4 µm/px it still spans some 19 pixels, so on large fields the
   // search runs on a further halved copy (a quarter of the coarse pixels to blur, label and split).
-  const coarseMpp = workMpp ? workMpp * coarseStep : null;
   // Without a scale the red cells are what gives it: they are then measured on the finer copy.
-  const redHalf = coarse.width * coarse.height > 400_000 && coarseMpp !== null && coarseMpp <= 0.25;
+  const redHalf =
+    coarse.width * coarse.height > 400_000 && givenWorkMpp !== null && givenWorkMpp * coarseStep <= 0.25;
   const redStep = coarseStep * (redHalf ? 2 : 1);
   const red = redHalf ? downscaleWorking(coarse, 2, buffers, 'red') : coarse;
   const redSampler = redHalf
@@ -856,7 +857,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     ? computeOpticalDensity(red, redSampler, buffers.f32('redOd', red.width * red.height))
     : coarseOd;
   const redProbe = redHalf || coarseStep !== 1 ? createStainProbe(red, redSampler, stains) : probe;
-  const redMpp = workMpp ? workMpp * redStep : null;
+  const redMpp = givenWorkMpp ? givenWorkMpp * redStep : null;
   const redDiscs = findRedCells(
     redOd,
     red.width,
@@ -868,6 +869,22 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     redMpp ? Math.max(1, Math.round(0.5 / redMpp)) : 2,
     buffers,
   );
+  // Without a given scale, the red cells' median diameter gives it here, before the split, so that
+  // the split, the strand rules, the coarse red-cell reading and the classification all run at a
+  // scale rather than on pixel guesses. Only sure discs count: whole, round, pale and not violet.
+  const estimate = givenWorkMpp
+    ? null
+    : estimateScaleFromRedCells(
+        redDiscs
+          .filter(
+            (d) =>
+              !d.edge && d.roundness >= 0.8 && d.aspect <= 1.25 && d.stainRatio < 0.45 && d.meanOd < 0.75,
+          )
+          .map((d) => d.diameterPx * redStep),
+      );
+  if (estimate) notes.redCellsForScale = estimate.redCells;
+  const workMpp = givenWorkMpp ?? estimate?.micronsPerPixel ?? null;
+  const coarseMpp = workMpp ? workMpp * coarseStep : null;
   timer.mark('redCells');
 
   // Split every object into cells, level by level: each region is cut at half its own peak density
@@ -1185,8 +1202,8 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     c.measure.meanOd < 0.75;
   // Without a scale nothing is called a red cell (a disc of unknown size could be anything).
   let rbcCandidates: RawCell[] = [];
-  let mpp = workMpp;
-  let source: ScaleSource = givenSource;
+  const mpp = workMpp;
+  const source: ScaleSource = estimate ? 'estimated' : givenSource;
   // Once the scale is known, red cells cut by the field's edge, split from an overlapping neighbour
   // or reduced to a ghost's rim still count: pale, not violet, and of red-cell size.
   const isRedCellAtScale = (c: RawCell, scale: number): boolean =>
@@ -1199,21 +1216,6 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   if (mpp) {
     const scale = mpp;
     rbcCandidates = raw.filter((c) => isRedCellAtScale(c, scale));
-  } else {
-    const estimate = estimateScaleFromRedCells(
-      redDiscs
-        .filter(
-          (d) => !d.edge && d.roundness >= 0.8 && d.aspect <= 1.25 && d.stainRatio < 0.45 && d.meanOd < 0.75,
-        )
-        .map((d) => d.diameterPx * redStep),
-    );
-    if (estimate) {
-      mpp = estimate.micronsPerPixel;
-      source = 'estimated';
-      notes.redCellsForScale = estimate.redCells;
-      const scale = estimate.micronsPerPixel;
-      rbcCandidates = raw.filter((c) => isRedCellAtScale(c, scale));
-    }
   }
   // Without any scale, sizes are read against a nominal 0.8 µm bacterial width (reported as unknown).
   let classifyMpp = mpp;
