@@ -11,6 +11,7 @@ import { MORPHOTYPE_COLOURS } from '../src/imaging/overlay.js';
 import { encodePng } from '../src/imaging/intake.js';
 import { renderField } from '../src/datasets/synth/index.js';
 import { analyseField } from '../src/engines/morphology/analyse-field.js';
+import { normaliseStains } from '../src/engines/morphology/normalise.js';
 
 const OUT = 'docs/engines/img';
 const CROP = { x: 420, y: 300, w: 560, h: 420 };
@@ -83,6 +84,29 @@ const resultPicture = crop((x, y) => {
   return owner.morphotype ? MORPHOTYPE_COLOURS[owner.morphotype] : [150, 150, 150];
 });
 figures['7-morphotypes'] = resultPicture;
+
+// Stain normalisation: one specimen photographed at three simulated sites (top), and the same
+// three fields normalised to the built-in reference (bottom).
+const TILE = { x: 300, y: 200, w: 300, h: 225 };
+const normalisation = createRaster(3 * TILE.w + 20, 2 * TILE.h + 10);
+normalisation.data.fill(255);
+[1, 2, 3].forEach((site, col) => {
+  const f = renderField({
+    seed: 11,
+    width: 1024,
+    height: 768,
+    labels: ['s_aureus', 'enterobacterales', 'rbc'],
+    site,
+  });
+  [f.raster, normaliseStains(f.raster).raster].forEach((raster, row) => {
+    for (let y = 0; y < TILE.h; y++) {
+      const from = ((TILE.y + y) * raster.width + TILE.x) * 3;
+      const to = ((row * (TILE.h + 10) + y) * normalisation.width + col * (TILE.w + 10)) * 3;
+      normalisation.data.set(raster.data.subarray(from, from + TILE.w * 3), to);
+    }
+  });
+});
+figures['8-stain-normalisation'] = normalisation;
 
 await mkdir(OUT, { recursive: true });
 for (const [name, raster] of Object.entries(figures))

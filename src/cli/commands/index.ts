@@ -13,6 +13,7 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Regist
   ['analyze', async () => (await import('./analyze.command.js')).registerAnalyze],
   ['bench', async () => (await import('./bench.command.js')).registerBench],
   ['synth', async () => (await import('./synth.command.js')).registerSynthCommand],
+  ['normalize', async () => (await import('./normalize.command.js')).registerNormalize],
   ['report', async () => (await import('./report.command.js')).registerReport],
   ['dataset', async () => (await import('./dataset.command.js')).registerDatasetCommand],
   ['eval', async () => (await import('./eval.command.js')).registerEvalCommand],

@@ -195,6 +195,21 @@ interface RawCell {
    * maps were never filled under it.
    */
   readonly coarse?: true;
+  /** The density its region was cut at (what a piece cut from it is measured against). */
+  readonly cut?: number;
+}
+
+/**
+ * Two violet cocci fused by blur into one outline: coccus-wide, twice as long, too short for a
+ * Gram-positive rod of that width (Bacillus is 3 µm or longer). At least 1.4 µm long (two of the
+ * narrowest cocci): a lone pneumococcal lancet (1.0-1.3 µm, broad end and tip) is as elongated and
+ * would be cut into two "cocci".
+ */
+function hasFusedPairProportions(m: CellMeasure, micronsPerPixel: number): boolean {
+  const lengthUm = m.lengthPx * micronsPerPixel;
+  const widthUm = m.widthPx * micronsPerPixel;
+  const ar = m.lengthPx / m.widthPx;
+  return widthUm >= 0.72 && widthUm <= 1.25 && lengthUm >= 1.4 && lengthUm <= 2.7 && ar >= 1.6 && ar <= 2.8;
 }
 
 /** Crystal-violet share of a sample of pixels (up to ~200). */
@@ -720,6 +735,91 @@ const round = (v: number, digits = 2): number => {
   return Math.round(v * f) / f;
 };
 
+/** Width (µm) a field of yeast is read at without a scale: Candida cells are 3-6 µm across. */
+const NOMINAL_YEAST_WIDTH_UM = 4;
+
+/**
+ * Whether a field without a scale is one of yeast, and if so its cells' width (working px). A yeast
+ * is some five times as wide as a bacterium, and a field of it holds little else: its stained area
+ * lies almost all (≥ 80 %) in objects at least three times as wide as the field's median object
+ * (the rest are the slivers of halo and fragments that ring each cell), and those objects are not
+ * safranin-stained (host nuclei, the other large objects of a smear, are). A bacterial field's area
+ * lies in objects about as wide as its median one, clumps and all. Returns the area-weighted median
+ * width of the large objects, or null.
+ */
+function nominalYeastWidthPx(sized: readonly RawCell[], medianWidthPx: number): number | null {
+  let area = 0;
+  let largeArea = 0;
+  let largeViolet = 0;
+  const large: RawCell[] = [];
+  for (const c of sized) {
+    area += c.measure.areaPx;
+    if (c.measure.widthPx < 3 * medianWidthPx) continue;
+    large.push(c);
+    largeArea += c.measure.areaPx;
+    largeViolet += c.measure.areaPx * c.measure.stainRatio;
+  }
+  if (large.length < 5 || largeArea < 0.8 * area || largeViolet < 0.25 * largeArea) return null;
+  large.sort((a, b) => a.measure.widthPx - b.measure.widthPx);
+  let acc = 0;
+  for (const c of large) {
+    acc += c.measure.areaPx;
+    if (acc >= largeArea / 2) return c.measure.widthPx;
+  }
+  return null;
+}
+
+/**
+ * Without a scale the split cannot tell a fused pair of cocci from a short rod, so fused pairs are
+ * cut once the nominal scale is known (the same proportions as with a scale, see
+ * `hasFusedPairProportions`), but only in a field of cocci: one whose violet objects are mostly round
+ * (median length under 1.45 times the width). In a field of rods the nominal scale makes the typical
+ * rod 0.8 µm wide, and its rods would be cut. Replaces the pairs in `raw` by their halves; returns
+ * how many were cut.
+ */
+function cutFusedPairsAtNominalScale(
+  raw: RawCell[],
+  sized: readonly RawCell[],
+  micronsPerPixel: number,
+  measure: (pixels: Int32Array, component: number, cut: number) => CellMeasure | null,
+  imageWidth: number,
+  threshold: number,
+): number {
+  const aspects = sized
+    .filter((c) => c.measure.stainRatio >= GRAM_POSITIVE_MIN_RATIO)
+    .map((c) => c.measure.lengthPx / c.measure.widthPx)
+    .sort((a, b) => a - b);
+  if (aspects.length < 10 || aspects[aspects.length >> 1] >= 1.45) return 0;
+  let cutCount = 0;
+  const out: RawCell[] = [];
+  for (const c of raw) {
+    const m = c.measure;
+    const halves =
+      !c.coarse && m.stainRatio >= GRAM_POSITIVE_MIN_RATIO && hasFusedPairProportions(m, micronsPerPixel)
+        ? splitInHalf(c.pixels, imageWidth, m.cx, m.cy, m.angle)
+        : null;
+    const parts = halves?.map((pixels) => {
+      const hm = measure(pixels, m.component, c.cut ?? threshold);
+      if (!hm) return null;
+      const b = boundsOf(pixels, imageWidth);
+      return {
+        measure: hm,
+        pixels,
+        diameterPx: 2 * Math.sqrt(pixels.length / Math.PI),
+        roundness: pixels.length / ((Math.PI / 4) * (b.x1 - b.x0 + 1) * (b.y1 - b.y0 + 1)),
+        cut: c.cut,
+      } satisfies RawCell;
+    });
+    if (parts && parts[0] && parts[1]) {
+      out.push(parts[0], parts[1]);
+      cutCount++;
+    } else out.push(c);
+  }
+  raw.length = 0;
+  raw.push(...out);
+  return cutCount;
+}
+
 /**
  * Analyses one field. Never throws on a decodable image: fields that cannot be read return
  * `assessable.ok === false` with a reason instead.
@@ -945,28 +1045,19 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
         return;
       }
     }
-    // Two violet cocci fused by blur into one outline: coccus-wide, twice as long, too short for a
-    // Gram-positive rod of that width (Bacillus is 3 µm or longer). Cut across the middle. At least
-    // 1.4 µm long (two of the narrowest cocci): a lone pneumococcal lancet (1.0-1.3 µm, broad end and
-    // tip) is as elongated and would be cut into two "cocci".
-    if (depth < 3 && workMpp && m.stainRatio >= GRAM_POSITIVE_MIN_RATIO) {
-      const lengthUm = m.lengthPx * workMpp;
-      const widthUm = m.widthPx * workMpp;
-      const ar = m.lengthPx / m.widthPx;
-      if (
-        widthUm >= 0.72 &&
-        widthUm <= 1.25 &&
-        lengthUm >= 1.4 &&
-        lengthUm <= 2.7 &&
-        ar >= 1.6 &&
-        ar <= 2.8
-      ) {
-        const halves = splitInHalf(cellPixels, work.width, m.cx, m.cy, m.angle);
-        if (halves) {
-          addCell(component, halves[0], cut, 3);
-          addCell(component, halves[1], cut, 3);
-          return;
-        }
+    // Two violet cocci fused by blur into one outline: cut across the middle. (Without a scale this
+    // is done once the nominal scale is known, in fields of cocci only: see there.)
+    if (
+      depth < 3 &&
+      workMpp &&
+      m.stainRatio >= GRAM_POSITIVE_MIN_RATIO &&
+      hasFusedPairProportions(m, workMpp)
+    ) {
+      const halves = splitInHalf(cellPixels, work.width, m.cx, m.cy, m.angle);
+      if (halves) {
+        addCell(component, halves[0], cut, 3);
+        addCell(component, halves[1], cut, 3);
+        return;
       }
     }
     const b = boundsOf(cellPixels, work.width);
@@ -976,6 +1067,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       pixels: cellPixels,
       diameterPx: 2 * Math.sqrt(cellPixels.length / Math.PI),
       roundness,
+      cut,
     });
   };
   const processRegion = (component: number, region: Int32Array, base: number, depth: number): void => {
@@ -1217,15 +1309,31 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     const scale = mpp;
     rbcCandidates = raw.filter((c) => isRedCellAtScale(c, scale));
   }
-  // Without any scale, sizes are read against a nominal 0.8 µm bacterial width (reported as unknown).
+  // Without any scale, sizes are read against a nominal width (reported as unknown): 0.8 µm for the
+  // median object of a bacterial field, 4 µm for the cells of a field of yeast.
   let classifyMpp = mpp;
+  let yeastField = false;
   if (!classifyMpp) {
-    const widths = raw
-      .filter((c) => !isRedCellShape(c) && c.measure.areaPx >= 6)
-      .map((c) => c.measure.widthPx)
-      .sort((a, b) => a - b);
+    const sized = raw.filter((c) => !isRedCellShape(c) && c.measure.areaPx >= 6);
+    const widths = sized.map((c) => c.measure.widthPx).sort((a, b) => a - b);
     const w = widths.length ? widths[widths.length >> 1] : 6;
-    classifyMpp = 0.8 / Math.max(w, 2);
+    const yeastWidth = nominalYeastWidthPx(sized, w);
+    yeastField = yeastWidth !== null;
+    if (yeastWidth !== null) {
+      classifyMpp = NOMINAL_YEAST_WIDTH_UM / yeastWidth;
+      notes.nominalReading = 'yeast';
+    } else {
+      classifyMpp = 0.8 / Math.max(w, 2);
+      const pairs = cutFusedPairsAtNominalScale(
+        raw,
+        sized,
+        classifyMpp,
+        (pixels, component, cut) => measureCell(pixels, component, work.width, smoothed, od, probe, cut),
+        work.width,
+        threshold,
+      );
+      if (pairs) notes.fusedPairsCutAtNominalScale = pairs;
+    }
     notes.nominalMicronsPerPixel = round(classifyMpp / factor, 4);
   }
   const redSet = new Set(rbcCandidates);
@@ -1253,6 +1361,21 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     groupSize: 1,
     mergedInto: -1,
   }));
+  // In a field read as yeast (without a scale), a large cell whose stain is mixed rather than
+  // safranin (crystal-violet share ≥ 0.25) is one of the field's yeast, unevenly stained or under a
+  // stain estimate drawn from that one organism, not a host nucleus.
+  if (yeastField)
+    for (const c of cells) {
+      if (c.cls.kind !== 'host' || c.measure.stainRatio < 0.25) continue;
+      const hypha = c.cls.aspectRatio >= 2.2 && c.cls.lengthUm >= 5;
+      c.cls = {
+        ...c.cls,
+        kind: hypha ? 'pseudohypha' : 'yeast',
+        gram: 'positive',
+        confidence: 0.4,
+        reasons: [...c.cls.reasons, "one of the field's yeast cells (crystal-violet share ≥ 0.25)"],
+      };
+    }
   timer.mark('classify');
 
   // Budding yeast: a bud and its mother are one organism. A small bud is narrower than the yeast
@@ -1277,9 +1400,29 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   });
   for (const [component, list] of budLike)
     if (list.length <= 2) yeastByComponent.get(component)!.push(...list);
+  // Centre distance over the two cells' half-lengths: about 1 or less where they touch.
+  const apart = (i: number, j: number): number =>
+    Math.hypot(cells[i].measure.cx - cells[j].measure.cx, cells[i].measure.cy - cells[j].measure.cy) /
+    ((cells[i].measure.lengthPx + cells[j].measure.lengthPx) / 2);
   for (const list of yeastByComponent.values()) {
     if (list.length < 2) continue;
     list.sort((a, b) => cells[b].measure.areaPx - cells[a].measure.areaPx);
+    if (yeastField) {
+      // A field of yeast lies in clumps of many cells, each clump one object: a bud is a cell under
+      // 0.6 of the area of the nearest larger cell it lies against, not of the clump's largest.
+      for (let k = 1; k < list.length; k++) {
+        const i = list[k];
+        let mother = -1;
+        for (let j = 0; j < k; j++)
+          if (apart(i, list[j]) <= 1.1 && (mother < 0 || apart(i, list[j]) < apart(i, mother)))
+            mother = list[j];
+        if (mother < 0 || cells[i].measure.areaPx >= 0.6 * cells[mother].measure.areaPx) continue;
+        while (cells[mother].mergedInto >= 0) mother = cells[mother].mergedInto;
+        cells[i].mergedInto = mother;
+        cells[mother].arrangement = 'budding';
+      }
+      continue;
+    }
     const mother = list[0];
     for (const i of list.slice(1)) {
       if (cells[i].measure.areaPx < 0.6 * cells[mother].measure.areaPx) {
@@ -1287,6 +1430,34 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
         cells[mother].arrangement = 'budding';
       }
     }
+  }
+
+  // In a field read as yeast, the small objects on a yeast's own object are its pieces: the halo's
+  // slivers that ring each cell, fragments the splits cut from its rim, its buds. Read at the yeast
+  // scale they are a fraction of a micrometre, and would otherwise stand as a crowd of tiny "rods".
+  // Each joins the nearest yeast of its object (whose box then covers it).
+  if (yeastField) {
+    const yeastOf = new Map<number, number[]>();
+    cells.forEach((c, i) => {
+      if (c.mergedInto >= 0 || (c.cls.kind !== 'yeast' && c.cls.kind !== 'pseudohypha')) return;
+      const list = yeastOf.get(c.measure.component);
+      if (list) list.push(i);
+      else yeastOf.set(c.measure.component, [i]);
+    });
+    cells.forEach((c, i) => {
+      if (
+        c.mergedInto >= 0 ||
+        (c.cls.kind !== 'coccus' && c.cls.kind !== 'coccobacillus' && c.cls.kind !== 'rod')
+      )
+        return;
+      const list = yeastOf.get(c.measure.component);
+      if (!list) return;
+      let mother = list[0];
+      for (const j of list) if (apart(i, j) < apart(i, mother)) mother = j;
+      if (c.measure.areaPx >= 0.6 * cells[mother].measure.areaPx) return;
+      c.mergedInto = mother;
+      notes.yeastPiecesJoined = Number(notes.yeastPiecesJoined ?? 0) + 1;
+    });
   }
 
   const placed = (i: number): PlacedCell => ({

@@ -305,3 +305,45 @@ export function createBackgroundSampler(model: BackgroundModel, width: number): 
     },
   };
 }
+
+/**
+ * Per-channel log-background rows for whole-field passes: columns are interpolated once per block
+ * row, so each image row costs one multiply-add per channel and pixel (`interpolateBackgroundRow`
+ * redoes the column interpolation on every row).
+ *
+ * @example
+ * const rows = createChannelRows(model, width);
+ * rows(y, r, g, b);
+ */
+export function createChannelRows(
+  model: BackgroundModel,
+  width: number,
+): (y: number, outR: Float32Array, outG: Float32Array, outB: Float32Array) => void {
+  const { block, gridWidth: gw, gridHeight: gh, logBackground: lb } = model;
+  const blockRows: Float32Array[][] = [];
+  for (let gy = 0; gy < gh; gy++) {
+    const rows = [new Float32Array(width), new Float32Array(width), new Float32Array(width)];
+    for (let x = 0; x < width; x++) {
+      const fx = Math.min(Math.max((x + 0.5) / block - 0.5, 0), gw - 1);
+      const x0 = Math.floor(fx);
+      const tx = fx - x0;
+      const a = (gy * gw + x0) * 3;
+      const b = (gy * gw + Math.min(gw - 1, x0 + 1)) * 3;
+      for (let c = 0; c < 3; c++) rows[c][x] = lb[a + c] * (1 - tx) + lb[b + c] * tx;
+    }
+    blockRows.push(rows);
+  }
+  return (y, outR, outG, outB) => {
+    const fy = Math.min(Math.max((y + 0.5) / block - 0.5, 0), gh - 1);
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(gh - 1, y0 + 1);
+    const t = fy - y0;
+    const outs = [outR, outG, outB];
+    for (let c = 0; c < 3; c++) {
+      const r0 = blockRows[y0][c];
+      const r1 = blockRows[y1][c];
+      const out = outs[c];
+      for (let x = 0; x < width; x++) out[x] = r0[x] + (r1[x] - r0[x]) * t;
+    }
+  };
+}
