@@ -735,6 +735,14 @@ const round = (v: number, digits = 2): number => {
   return Math.round(v * f) / f;
 };
 
+/**
+ * Blur radius (red-search pixels) of the red-cell search without a scale. Thresholded low, the blur
+ * widens each disc by about 0.8 of it. Uncorrected, the scales estimated on 18 synthetic fields at
+ * 0.05-0.2 µm/px read 10 % under to 3 % over the truth (median 3.8 % under); corrected, 4.5 % under
+ * to 5 % over (median 0.8 % under).
+ */
+const RED_BLUR_NO_SCALE_PX = 2;
+
 /** Width (µm) a field of yeast is read at without a scale: Candida cells are 3-6 µm across. */
 const NOMINAL_YEAST_WIDTH_UM = 4;
 
@@ -966,7 +974,7 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
     redMpp ? 4.2 / redMpp : Math.max(10, Math.min(red.width, red.height) / 40),
     redProbe,
     // Smoothing over about a micrometre.
-    redMpp ? Math.max(1, Math.round(0.5 / redMpp)) : 2,
+    redMpp ? Math.max(1, Math.round(0.5 / redMpp)) : RED_BLUR_NO_SCALE_PX,
     buffers,
   );
   // Without a given scale, the red cells' median diameter gives it here, before the split, so that
@@ -980,7 +988,8 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
             (d) =>
               !d.edge && d.roundness >= 0.8 && d.aspect <= 1.25 && d.stainRatio < 0.45 && d.meanOd < 0.75,
           )
-          .map((d) => d.diameterPx * redStep),
+          // The blur before the low threshold widens each disc by about 0.8 of its radius.
+          .map((d) => (d.diameterPx - 0.8 * RED_BLUR_NO_SCALE_PX) * redStep),
       );
   if (estimate) notes.redCellsForScale = estimate.redCells;
   const workMpp = givenWorkMpp ?? estimate?.micronsPerPixel ?? null;
