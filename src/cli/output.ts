@@ -14,6 +14,18 @@ export function failAndExit(err: unknown): never {
   process.exit(EXIT.internal);
 }
 
+/**
+ * Prints one line for a file that failed inside a batch (the batch goes on) and returns the exit
+ * code its error calls for.
+ */
+export function reportFileError(file: string, err: unknown): number {
+  const appError = isAppError(err)
+    ? err
+    : new AppError('ERR_INTERNAL', err instanceof Error ? err.message : String(err));
+  process.stderr.write(`gramscope: ${file}: ${appError.code}: ${oneLine(appError.message)}\n`);
+  return appError.exitCode;
+}
+
 export function oneLine(text: string): string {
   return text.replace(/[\r\n]+/g, ' ').trim();
 }

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { analyzeField, type FieldScale } from '../../analysis/analyze-field.js';
 import { loadConfig } from '../../config/load-config.js';
 import type { AnalysisResult } from '../../domain/analysis-result.js';
-import { AppError, isAppError } from '../../errors.js';
+import { AppError } from '../../errors.js';
 import { BUILT_IN_ENGINES, createEngineRegistry } from '../../engines/index.js';
 import { createModelRegistry, createOnnxEngineDescriptors } from '../../app/model-registry.js';
 import { decodeForEngine } from '../../analysis/decode-for-engine.js';
@@ -13,7 +13,7 @@ import { renderOverlay } from '../../imaging/overlay.js';
 import { openDatabase } from '../../store/database.js';
 import { ProfilesRepository } from '../../store/profiles.repository.js';
 import { expandImageInputs } from '../inputs.js';
-import { oneLine, parseNumberOption, usageError } from '../output.js';
+import { parseNumberOption, reportFileError, usageError } from '../output.js';
 import { createProgress } from '../progress.js';
 
 interface AnalyzeOptions {
@@ -166,11 +166,7 @@ async function analyze(inputs: string[], options: AnalyzeOptions): Promise<numbe
         );
       }
     } catch (err) {
-      const appError = isAppError(err)
-        ? err
-        : new AppError('ERR_INTERNAL', err instanceof Error ? err.message : String(err));
-      process.stderr.write(`gramscope: ${file}: ${appError.code}: ${oneLine(appError.message)}\n`);
-      firstFailure ||= appError.exitCode;
+      firstFailure ||= reportFileError(file, err);
     }
     progress.tick(path.basename(file));
   }

@@ -7,7 +7,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
-import { AppError, isAppError } from '../../errors.js';
+import { AppError } from '../../errors.js';
 import { decodeImage, encodeJpeg, encodePng, type IntakeLimits } from '../../imaging/intake.js';
 import { writeAtomically } from '../../datasets/io/staging.js';
 import {
@@ -18,7 +18,7 @@ import {
 } from '../../engines/morphology/normalise.js';
 import type { RasterImage } from '../../domain/raster.js';
 import { expandImageInputs } from '../inputs.js';
-import { oneLine, usageError } from '../output.js';
+import { reportFileError, usageError } from '../output.js';
 import { createProgress } from '../progress.js';
 
 interface NormalizeOptions {
@@ -116,11 +116,7 @@ async function normalize(inputs: string[], options: NormalizeOptions): Promise<n
               process.stdout.write(`${JSON.stringify(line)}\n`);
             }
           } catch (err) {
-            const appError = isAppError(err)
-              ? err
-              : new AppError('ERR_INTERNAL', err instanceof Error ? err.message : String(err));
-            process.stderr.write(`gramscope: ${file}: ${appError.code}: ${oneLine(appError.message)}\n`);
-            firstFailure ||= appError.exitCode;
+            firstFailure ||= reportFileError(file, err);
           }
           progress.tick(path.basename(file));
         }
