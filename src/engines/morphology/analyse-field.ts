@@ -23,7 +23,12 @@ import {
   type PlacedCell,
 } from './arrangement.js';
 import { estimateBackground, type BackgroundModel, type BackgroundSampler } from './background.js';
-import { classifyCell, GRAM_POSITIVE_MIN_RATIO, type CellClass } from './classify.js';
+import {
+  classifyCell,
+  counterstainedBackgroundDensity,
+  GRAM_POSITIVE_MIN_RATIO,
+  type CellClass,
+} from './classify.js';
 import { measureCell, upperQuantile, type CellMeasure } from './measure.js';
 import { findRedCells } from './red-cells.js';
 import { FRESH_BUFFERS, KEPT_BUFFERS } from './scratch.js';
@@ -1802,6 +1807,17 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
   }
   if (scatteredWidths.size)
     notes.scatteredWidths = [...scatteredWidths].map(([m, s]) => `${m} ${s.toFixed(2)}`).join(', ');
+  // Pale pink material beside a field's violet organisms is counterstain, not a second organism
+  // (see counterstainedBackgroundDensity).
+  const backgroundBelow = counterstainedBackgroundDensity(
+    organismCells.map((c) => ({
+      gram: c.cls.gram,
+      stainRatio: c.measure.stainRatio,
+      peakOd: c.measure.peakOd,
+      width: c.measure.widthPx,
+    })),
+  );
+  if (backgroundBelow !== null) notes.counterstainBackgroundBelow = round(backgroundBelow, 3);
   const clamp01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
   const plausibility = (cell: AnalysedCell): { factor: number; doubts: string[] } => {
     const m = cell.morphotype!;
@@ -1834,6 +1850,10 @@ export function analyseField(image: RasterImage, options: FieldOptions): FieldAn
       doubts.push(
         `few of its kind and of scattered widths (middle half spans ${Math.round(100 * scatter)} % of the median): pink debris rather than one organism`,
       );
+    }
+    if (backgroundBelow !== null && cell.cls.gram === 'negative' && cell.measure.peakOd < backgroundBelow) {
+      f *= 0.15;
+      doubts.push('pale pink material beside denser violet organisms: counterstained background');
     }
     if (cell.doubt) {
       f *= cell.doubt.factor;

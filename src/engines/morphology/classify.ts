@@ -177,3 +177,63 @@ export function classifyCell(
     reasons,
   };
 }
+
+/** What the field-level counterstain reading needs of each organism. */
+export interface StainedOrganism {
+  readonly gram: Gram;
+  readonly stainRatio: number;
+  readonly peakOd: number;
+  /** Width, in any unit (only its spread is read). */
+  readonly width: number;
+}
+
+/** Fewest violet organisms that make a field's Gram-positive population. */
+const COUNTERSTAIN_MIN_VIOLET = 20;
+/** The two populations' median crystal-violet shares differ by at least this: two dyes, not one. */
+const COUNTERSTAIN_MIN_SHARE_CONTRAST = 0.5;
+/** The pink population's median density is at most this share of the violet organisms'. */
+const COUNTERSTAIN_MAX_DENSITY_SHARE = 0.6;
+/**
+ * The pink objects' widths scatter: the middle half spans more than this share of the median. A
+ * bacterial species keeps its width (a Gram-negative population's middle half lies within ~15 % of
+ * its median on generated fields), fibrin and host material broken into pieces come in every width.
+ */
+const COUNTERSTAIN_MIN_WIDTH_SPREAD = 0.3;
+
+const quantileOf = (values: number[], q: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.round(q * (sorted.length - 1))];
+};
+const medianOf = (values: number[]): number => quantileOf(values, 0.5);
+
+/**
+ * The pink objects of a field whose Gram reaction is carried by its violet organisms: the
+ * counterstained background material (fibrin, host cells, mucus) that segmentation cuts into
+ * organism-sized pieces. A microscopist reads the Gram reaction from the dense organisms and takes
+ * pale pink material around them as the counterstain, not as a second organism. That reading holds
+ * when the field has a real violet population (at least 20 organisms), its crystal-violet share is
+ * clearly another dye's (median share at least 0.5 above the pink objects'; an over-decolorised or
+ * noisy single population splits by less), the pink objects are much paler (median density at
+ * most 0.6 of the violet organisms') and of scattered widths (no one Gram-negative species: a mixed
+ * field's Gram-negative rods are paler than its staphylococci too, but of one width). Returns the density below which a pink object is taken as
+ * background — the violet organisms' median density: Gram-negative organisms of a mixed field as
+ * dense as the Gram-positives stay — or null when the field does not read that way.
+ *
+ * @example
+ * counterstainedBackgroundDensity(cells); // 1.2 in a field of violet cocci on pink fibrin
+ */
+export function counterstainedBackgroundDensity(organisms: readonly StainedOrganism[]): number | null {
+  const violet = organisms.filter((o) => o.gram === 'positive');
+  const pink = organisms.filter((o) => o.gram === 'negative');
+  if (violet.length < COUNTERSTAIN_MIN_VIOLET || pink.length === 0) return null;
+  const violetShare = medianOf(violet.map((o) => o.stainRatio));
+  const pinkShare = medianOf(pink.map((o) => o.stainRatio));
+  if (violetShare - pinkShare < COUNTERSTAIN_MIN_SHARE_CONTRAST) return null;
+  const violetDensity = medianOf(violet.map((o) => o.peakOd));
+  const pinkDensity = medianOf(pink.map((o) => o.peakOd));
+  if (pinkDensity > COUNTERSTAIN_MAX_DENSITY_SHARE * violetDensity) return null;
+  const widths = pink.map((o) => o.width);
+  const widthSpread = (quantileOf(widths, 0.75) - quantileOf(widths, 0.25)) / (medianOf(widths) || 1);
+  if (widthSpread <= COUNTERSTAIN_MIN_WIDTH_SPREAD) return null;
+  return violetDensity;
+}
