@@ -11,6 +11,7 @@ import {
   type Vec3,
 } from '../../../src/engines/morphology/stain.js';
 import type { RasterImage } from '../../../src/domain/raster.js';
+import { createOdPainter } from '../../support/od-painter.js';
 
 // Pale pink material (fibrin, host cells) beside a field's violet organisms is counterstain, not a
 // second organism (docs/engines/morphology.md, "Real photographs": a pneumococcal blood culture on
@@ -90,21 +91,8 @@ function paint(options: {
   const width = 900;
   const height = 700;
   const background: Vec3 = [246, 232, 222];
-  const od = new Float32Array(width * height * 3);
   const rng = createRng(options.seed);
-  const stamp = (cx: number, cy: number, a: number, b: number, angle: number, peak: number, dir: Vec3) => {
-    const ca = Math.cos(angle);
-    const sa = Math.sin(angle);
-    const r = Math.ceil(a + 3);
-    for (let y = Math.max(0, Math.floor(cy - r)); y <= Math.min(height - 1, cy + r); y++)
-      for (let x = Math.max(0, Math.floor(cx - r)); x <= Math.min(width - 1, cx + r); x++) {
-        const u = ((x - cx) * ca + (y - cy) * sa) / a;
-        const v = (-(x - cx) * sa + (y - cy) * ca) / b;
-        const d = Math.sqrt(u * u + v * v);
-        const amount = peak * Math.min(1, Math.max(0, (1.25 - d) / 0.5));
-        for (let c = 0; c < 3; c++) od[(y * width + x) * 3 + c] += amount * dir[c];
-      }
-  };
+  const { stamp, toRgb } = createOdPainter(width, height, background, rng);
   // A sparse grid keeps objects apart: the test is about their stain, not their segmentation.
   const cells: [number, number][] = [];
   for (let y = 25; y < height - 25; y += 40) for (let x = 25; x < width - 25; x += 40) cells.push([x, y]);
@@ -135,12 +123,7 @@ function paint(options: {
       SAFRANIN_REFERENCE,
     );
   }
-  const data = new Uint8Array(width * height * 3);
-  for (let p = 0; p < width * height; p++)
-    for (let c = 0; c < 3; c++) {
-      const value = background[c] * 10 ** -od[p * 3 + c] + rng.normal(0, 2);
-      data[p * 3 + c] = Math.max(0, Math.min(255, Math.round(value)));
-    }
+  const data = toRgb();
   return { width, height, channels: 3, data };
 }
 

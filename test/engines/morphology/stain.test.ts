@@ -14,6 +14,7 @@ import {
 } from '../../../src/engines/morphology/stain.js';
 import type { WorkingImage } from '../../../src/engines/morphology/working-image.js';
 import type { LabelKey } from '../../../src/domain/taxonomy.js';
+import { createOdPainter } from '../../support/od-painter.js';
 
 const engine = new MorphologyEngine();
 
@@ -57,22 +58,8 @@ function paintField(
   const width = 480;
   const height = 360;
   const background: Vec3 = [236, 214, 226];
-  const od = new Float32Array(width * height * 3);
   const rng = createRng(options.seed ?? 3);
-  const stamp = (cx: number, cy: number, a: number, b: number, angle: number, peak: number, dir: Vec3) => {
-    const ca = Math.cos(angle);
-    const sa = Math.sin(angle);
-    const r = Math.ceil(a + 3);
-    for (let y = Math.max(0, Math.floor(cy - r)); y <= Math.min(height - 1, cy + r); y++)
-      for (let x = Math.max(0, Math.floor(cx - r)); x <= Math.min(width - 1, cx + r); x++) {
-        const u = ((x - cx) * ca + (y - cy) * sa) / a;
-        const v = (-(x - cx) * sa + (y - cy) * ca) / b;
-        const d = Math.sqrt(u * u + v * v);
-        // Flat interior, blurred rim: the edge pixels are where hue is noisiest.
-        const amount = peak * Math.min(1, Math.max(0, (1.25 - d) / 0.5));
-        for (let c = 0; c < 3; c++) od[(y * width + x) * 3 + c] += amount * dir[c];
-      }
-  };
+  const { stamp, toRgb } = createOdPainter(width, height, background, rng);
   for (let k = 0; k < 140; k++)
     stamp(
       rng.range(10, width - 10),
@@ -88,12 +75,7 @@ function paintField(
       const radius = options.speckRadius ?? 2.5;
       stamp(rng.range(10, width - 10), rng.range(10, height - 10), radius, radius, 0, 1.1, options.specks);
     }
-  const rgb = new Uint8Array(width * height * 3);
-  for (let p = 0; p < width * height; p++)
-    for (let c = 0; c < 3; c++) {
-      const value = background[c] * 10 ** -od[p * 3 + c] + rng.normal(0, 2);
-      rgb[p * 3 + c] = Math.max(0, Math.min(255, Math.round(value)));
-    }
+  const rgb = toRgb();
   return { width, height, factor: 1, rgb };
 }
 
