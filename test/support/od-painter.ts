@@ -10,15 +10,23 @@ interface Rng {
 
 export interface OdPainter {
   /** Adds an oval cell: centre, half-length `a`, half-width `b`, angle, peak OD, dye direction. */
-  stamp(cx: number, cy: number, a: number, b: number, angle: number, peak: number, dye: Vec3): void;
+  readonly stamp: (
+    cx: number,
+    cy: number,
+    a: number,
+    b: number,
+    angle: number,
+    peak: number,
+    dye: Vec3,
+  ) => void;
   /** The field as 8-bit RGB: the glass colour attenuated by the painted OD, plus sensor noise. */
-  toRgb(noiseSd?: number): Uint8Array;
+  readonly toRgb: (noiseSd?: number) => Uint8Array;
 }
 
 export function createOdPainter(width: number, height: number, glass: Vec3, rng: Rng): OdPainter {
   const od = new Float32Array(width * height * 3);
   return {
-    stamp(cx, cy, a, b, angle, peak, dye) {
+    stamp: (cx, cy, a, b, angle, peak, dye) => {
       const ca = Math.cos(angle);
       const sa = Math.sin(angle);
       const r = Math.ceil(a + 3);
@@ -32,7 +40,7 @@ export function createOdPainter(width: number, height: number, glass: Vec3, rng:
           for (let c = 0; c < 3; c++) od[(y * width + x) * 3 + c] += amount * dye[c];
         }
     },
-    toRgb(noiseSd = 2) {
+    toRgb: (noiseSd = 2) => {
       const rgb = new Uint8Array(width * height * 3);
       for (let p = 0; p < width * height; p++)
         for (let c = 0; c < 3; c++) {
