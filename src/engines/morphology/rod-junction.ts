@@ -5,7 +5,7 @@
  * is paler; inside a rod it is not: a granule only adds density, and an unstained spore pales the
  * middle of the slice while the rod's walls beside it stay dense.
  */
-import { cutAcross } from './watershed.js';
+import { cutAcross, projectOnAxes } from './watershed.js';
 
 /**
  * Splits an elongated cell where its densest pixel per slice across the long axis dips below
@@ -27,24 +27,9 @@ export function splitAtJunction(
   minPartPx: number,
   maxRatio = 0.8,
 ): [Int32Array, Int32Array] | null {
-  const ca = Math.cos(angle);
-  const sa = Math.sin(angle);
-  const u = new Float32Array(pixels.length);
-  const onAxis = new Uint8Array(pixels.length);
+  const { u, across, minU, maxU } = projectOnAxes(pixels, imageWidth, cx, cy, angle);
+  // The axis itself: pixels within a quarter of the width of the centre line.
   const axisHalfWidth = 0.25 * widthPx;
-  let minU = Infinity;
-  let maxU = -Infinity;
-  for (let i = 0; i < pixels.length; i++) {
-    const p = pixels[i];
-    const py = (p / imageWidth) | 0;
-    const dx = p - py * imageWidth - cx;
-    const dy = py - cy;
-    const v = dx * ca + dy * sa;
-    u[i] = v;
-    onAxis[i] = Math.abs(dy * ca - dx * sa) <= axisHalfWidth ? 1 : 0;
-    if (v < minU) minU = v;
-    if (v > maxU) maxU = v;
-  }
   const bins = Math.floor(maxU - minU) + 1;
   const edge = Math.ceil(minPartPx);
   if (bins < 2 * edge + 1) return null;
@@ -54,7 +39,7 @@ export function splitAtJunction(
     const b = Math.floor(u[i] - minU);
     const d = density[pixels[i]];
     if (d > peak[b]) peak[b] = d;
-    if (onAxis[i] && d > axisPeak[b]) axisPeak[b] = d;
+    if (Math.abs(across[i]) <= axisHalfWidth && d > axisPeak[b]) axisPeak[b] = d;
   }
   // A spore pales the axis to about a third of the walls' density beside it (or below the cut: no
   // axis pixel at all); across a gap both fall. Slices within half a width of a spore are no gap.

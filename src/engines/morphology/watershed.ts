@@ -317,22 +317,16 @@ let soMask = new Uint8Array(4096);
 let soDist = new Float32Array(4096);
 
 /**
- * Splits an elongated cell at a waist: cocci dividing in a chain, rods end to end and lancet pairs
- * overlap so closely that their mask has no neck for the distance transform, but their width along
- * the long axis still dips where one cell ends. Returns the two halves, or null when there is no
- * waist (a rod of even width).
- *
- * @example
- * const halves = splitAtWaist(pixels, width, cell.cx, cell.cy, cell.angle);
+ * Each pixel's position along a cell's long axis (`u`, from its centre) and across it, with the
+ * extent along it: what the waist and junction splits slice the cell by.
  */
-export function splitAtWaist(
+export function projectOnAxes(
   pixels: Int32Array,
   imageWidth: number,
   cx: number,
   cy: number,
   angle: number,
-  maxWaistRatio = 0.78,
-): [Int32Array, Int32Array] | null {
+): { u: Float32Array; across: Float32Array; minU: number; maxU: number } {
   const ca = Math.cos(angle);
   const sa = Math.sin(angle);
   let minU = Infinity;
@@ -350,6 +344,27 @@ export function splitAtWaist(
     if (v < minU) minU = v;
     if (v > maxU) maxU = v;
   }
+  return { u, across, minU, maxU };
+}
+
+/**
+ * Splits an elongated cell at a waist: cocci dividing in a chain, rods end to end and lancet pairs
+ * overlap so closely that their mask has no neck for the distance transform, but their width along
+ * the long axis still dips where one cell ends. Returns the two halves, or null when there is no
+ * waist (a rod of even width).
+ *
+ * @example
+ * const halves = splitAtWaist(pixels, width, cell.cx, cell.cy, cell.angle);
+ */
+export function splitAtWaist(
+  pixels: Int32Array,
+  imageWidth: number,
+  cx: number,
+  cy: number,
+  angle: number,
+  maxWaistRatio = 0.78,
+): [Int32Array, Int32Array] | null {
+  const { u, across, minU, maxU } = projectOnAxes(pixels, imageWidth, cx, cy, angle);
   const bins = Math.floor(maxU - minU) + 1;
   if (bins < 8) return null;
   // Width per slice is the outline's extent across the axis, not its pixel count: an unstained
