@@ -1,5 +1,5 @@
 /** Expands the files and folders named on the command line into image files, in a stable order. */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../errors.js';
 
@@ -35,4 +35,11 @@ export async function expandImageInputs(inputs: readonly string[], maxFiles = 10
     else files.push(input);
   }
   return files;
+}
+
+/** An image file's bytes, refused before reading when it is larger than the intake allows. */
+export async function readImageFile(file: string, maxBytes: number): Promise<Buffer> {
+  if ((await stat(file)).size > maxBytes)
+    throw new AppError('ERR_IMAGE_TOO_LARGE', `larger than ${maxBytes} bytes`);
+  return readFile(file);
 }

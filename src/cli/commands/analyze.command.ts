@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { analyzeField, type FieldScale } from '../../analysis/analyze-field.js';
@@ -12,7 +12,7 @@ import { decodeImage } from '../../imaging/intake.js';
 import { renderOverlay } from '../../imaging/overlay.js';
 import { openDatabase } from '../../store/database.js';
 import { ProfilesRepository } from '../../store/profiles.repository.js';
-import { expandImageInputs } from '../inputs.js';
+import { expandImageInputs, readImageFile } from '../inputs.js';
 import { parseNumberOption, reportFileError, usageError } from '../output.js';
 import { createProgress } from '../progress.js';
 
@@ -131,10 +131,7 @@ async function analyze(inputs: string[], options: AnalyzeOptions): Promise<numbe
   let firstFailure = 0;
   for (const file of files) {
     try {
-      const size = (await stat(file)).size;
-      if (size > config.intake.maxBytes)
-        throw new AppError('ERR_IMAGE_TOO_LARGE', `larger than ${config.intake.maxBytes} bytes`);
-      const bytes = await readFile(file);
+      const bytes = await readImageFile(file, config.intake.maxBytes);
       // Overlays are drawn at full resolution; otherwise decode at the size the engine uses.
       const decoded = options.overlay
         ? await decodeImage(bytes, config.intake)

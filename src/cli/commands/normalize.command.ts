@@ -3,11 +3,10 @@
  * normalisation), for training sets pooled from several laboratories and models trained on one
  * laboratory's colours. The morphology engine itself reads stains per field and needs none of this.
  */
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
-import { AppError } from '../../errors.js';
 import { decodeImage, encodeJpeg, encodePng, type IntakeLimits } from '../../imaging/intake.js';
 import { writeAtomically } from '../../datasets/io/staging.js';
 import {
@@ -17,7 +16,7 @@ import {
   type StainReference,
 } from '../../engines/morphology/normalise.js';
 import type { RasterImage } from '../../domain/raster.js';
-import { expandImageInputs } from '../inputs.js';
+import { expandImageInputs, readImageFile } from '../inputs.js';
 import { reportFileError, usageError } from '../output.js';
 import { createProgress } from '../progress.js';
 
@@ -31,10 +30,7 @@ interface NormalizeOptions {
 }
 
 async function readRaster(file: string, limits: IntakeLimits): Promise<RasterImage> {
-  const size = (await stat(file)).size;
-  if (size > limits.maxBytes)
-    throw new AppError('ERR_IMAGE_TOO_LARGE', `larger than ${limits.maxBytes} bytes`);
-  return (await decodeImage(await readFile(file), limits)).raster;
+  return (await decodeImage(await readImageFile(file, limits.maxBytes), limits)).raster;
 }
 
 export function registerNormalize(program: Command): void {
