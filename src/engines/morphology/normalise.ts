@@ -16,6 +16,7 @@ import { createRaster } from '../../domain/raster.js';
 import { createChannelRows, estimateBackground, type BackgroundModel } from './background.js';
 import {
   CRYSTAL_VIOLET_REFERENCE,
+  deconvolveStains,
   estimateStains,
   LOG10_LUT,
   SAFRANIN_REFERENCE,
@@ -95,36 +96,25 @@ function readFieldStains(raster: RasterImage): FieldStains {
     Math.max(16, Math.round(Math.min(work.width, work.height) / 8)),
   );
   const stains = estimateStains(work, background);
+  const maps = deconvolveStains(work, background, stains);
   const size = work.width * work.height;
   const cv = new Float32Array(size);
   const saf = new Float32Array(size);
-  const lbR = new Float32Array(work.width);
-  const lbG = new Float32Array(work.width);
-  const lbB = new Float32Array(work.width);
-  const u = stains.unmix;
-  const lut = LOG10_LUT;
   // Stained: summed OD clearly above the glass, as the segmentation threshold reads it.
   const threshold = stains.backgroundOd + Math.max(6 * stains.noiseOd, 0.1);
-  const backgroundRow = createChannelRows(background, work.width);
   // Each dye's amounts are read over the pixels it dominates (two thirds of the dye there): a field
   // of pink rods and red cells with a few violet cocci must not take its crystal-violet peak from
   // the faint violet share of the pink objects, which would then be scaled up into colour.
   let nCv = 0;
   let nSaf = 0;
   let stained = 0;
-  for (let y = 0; y < work.height; y++) {
-    backgroundRow(y, lbR, lbG, lbB);
-    for (let x = 0, i = y * work.width * 3; x < work.width; x++, i += 3) {
-      const r = lbR[x] - lut[work.rgb[i]];
-      const g = lbG[x] - lut[work.rgb[i + 1]];
-      const b = lbB[x] - lut[work.rgb[i + 2]];
-      if (r + g + b <= threshold) continue;
-      stained++;
-      const c = u[0] * r + u[1] * g + u[2] * b;
-      const s = u[3] * r + u[4] * g + u[5] * b;
-      if (c > 2 * s && c > 0) cv[nCv++] = c;
-      else if (s > 2 * c && s > 0) saf[nSaf++] = s;
-    }
+  for (let p = 0; p < size; p++) {
+    if (maps.od[p] <= threshold) continue;
+    stained++;
+    const c = maps.crystalViolet[p];
+    const s = maps.safranin[p];
+    if (c > 2 * s && c > 0) cv[nCv++] = c;
+    else if (s > 2 * c && s > 0) saf[nSaf++] = s;
   }
   return {
     stains,
